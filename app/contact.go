@@ -1,0 +1,323 @@
+package app
+
+import (
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// ContactStatus says whether a contact is active (listed, notified) or inactive (kept but retired).
+type ContactStatus string
+
+// Contact statuses. StatusAll is only a list filter.
+const (
+	StatusActive   ContactStatus = "active"
+	StatusInactive ContactStatus = "inactive"
+	StatusAll      ContactStatus = "all"
+)
+
+// Email validity states, set by the mail verification that arrives with the mail feature.
+const (
+	EmailUnknown = "unknown"
+	EmailValid   = "valid"
+	EmailInvalid = "invalid"
+)
+
+// Email is one of a contact's addresses. The first in Contact.Emails is the primary.
+type Email struct {
+	Address string `json:"address"`
+	Label   string `json:"label"`
+	Primary bool   `json:"primary"`
+	Notify  bool   `json:"notify"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+}
+
+// Phone is a labelled phone number, kept as the user typed it.
+type Phone struct {
+	Number string `json:"number"`
+	Label  string `json:"label"`
+}
+
+// Address is a labelled mailing address.
+type Address struct {
+	Label      string `json:"label"`
+	Street     string `json:"street"`
+	City       string `json:"city"`
+	Region     string `json:"region"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// Contact is a person an agent keeps in touch with. It belongs to exactly one agent (OwnerID).
+type Contact struct {
+	ID                 string        `json:"id"`
+	OwnerID            string        `json:"owner_id"`
+	FirstName          string        `json:"first_name"`
+	MiddleName         string        `json:"middle_name"`
+	LastName           string        `json:"last_name"`
+	Company            string        `json:"company"`
+	Title              string        `json:"title"`
+	Emails             []Email       `json:"emails"`
+	Phones             []Phone       `json:"phones"`
+	Addresses          []Address     `json:"addresses"`
+	GroupIDs           []string      `json:"group_ids"`
+	Notes              string        `json:"notes"`
+	Birthday           string        `json:"birthday"`
+	ReverseProspecting bool          `json:"reverse_prospecting"`
+	Status             ContactStatus `json:"status"`
+	CreatedAt          time.Time     `json:"created_at"`
+	UpdatedAt          time.Time     `json:"updated_at"`
+	Version            int64         `json:"version"`
+}
+
+// DisplayName is the name shown in lists: "First Middle Last", or the company, or the primary email.
+func (c *Contact) DisplayName() string {
+	n := strings.Join(nonEmpty(c.FirstName, c.MiddleName, c.LastName), " ")
+	switch {
+	case n != "":
+		return n
+	case c.Company != "":
+		return c.Company
+	case len(c.Emails) > 0:
+		return c.Emails[0].Address
+	}
+	return "(no name)"
+}
+
+// PrimaryEmail returns the primary address or "".
+func (c *Contact) PrimaryEmail() string {
+	if len(c.Emails) == 0 {
+		return ""
+	}
+	return c.Emails[0].Address
+}
+
+// PrimaryPhone returns the first phone number or "".
+func (c *Contact) PrimaryPhone() string {
+	if len(c.Phones) == 0 {
+		return ""
+	}
+	return c.Phones[0].Number
+}
+
+// City returns the city of the first address or "".
+func (c *Contact) City() string {
+	if len(c.Addresses) == 0 {
+		return ""
+	}
+	return c.Addresses[0].City
+}
+
+// Sort fields accepted by contact lists.
+const (
+	SortName    = "name"
+	SortCreated = "created"
+	SortUpdated = "updated"
+)
+
+// SortValue is the string a contact sorts by for field (name, created or updated). The store's
+// ordered keys and the index's sort field use the same value, so cursors work against either.
+func (c *Contact) SortValue(field string) string {
+	switch field {
+	case SortCreated:
+		return c.ID // ULIDs sort by creation time.
+	case SortUpdated:
+		return c.UpdatedAt.UTC().Format("20060102T150405.000000000")
+	}
+	key := Fold(strings.Join(nonEmpty(c.LastName, c.FirstName, c.MiddleName), " "))
+	if key == "" {
+		key = "~" + Fold(c.DisplayName()) // nameless contacts sort after named ones
+	}
+	return key
+}
+
+// Normalize trims every field, lower-cases email domains, fills defaults and sets the Primary
+// flags from the order of Emails. It does not validate.
+func (c *Contact) Normalize() {
+	for _, p := range []*string{&c.FirstName, &c.MiddleName, &c.LastName, &c.Company, &c.Title, &c.Birthday} {
+		*p = strings.TrimSpace(*p)
+	}
+	c.Notes = strings.TrimRight(c.Notes, " \t\r\n")
+	if c.Status == "" {
+		c.Status = StatusActive
+	}
+	emails := c.Emails[:0]
+	for _, e := range c.Emails {
+		e.Address = NormalizeEmail(e.Address)
+		e.Label = strings.TrimSpace(e.Label)
+		if e.Address == "" && e.Label == "" {
+			continue
+		}
+		if e.Status == "" {
+			e.Status = EmailUnknown
+		}
+		emails = append(emails, e)
+	}
+	for i := range emails {
+		emails[i].Primary = i == 0
+		if i == 0 {
+			emails[i].Notify = true
+		}
+	}
+	c.Emails = emails
+	phones := c.Phones[:0]
+	for _, p := range c.Phones {
+		p.Number, p.Label = strings.TrimSpace(p.Number), strings.TrimSpace(p.Label)
+		if p.Number != "" {
+			phones = append(phones, p)
+		}
+	}
+	c.Phones = phones
+	addrs := c.Addresses[:0]
+	for _, a := range c.Addresses {
+		for _, p := range []*string{&a.Label, &a.Street, &a.City, &a.Region, &a.PostalCode, &a.Country} {
+			*p = strings.TrimSpace(*p)
+		}
+		if a.Street+a.City+a.Region+a.PostalCode+a.Country != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	c.Addresses = addrs
+}
+
+// Validate checks a normalized contact and returns EINVALID with field errors keyed by input name.
+func (c *Contact) Validate() error {
+	fe := FieldErrors{}
+	if c.FirstName == "" && c.LastName == "" && c.Company == "" {
+		fe.Add("first_name", "Enter a first name, a last name or a company.")
+	}
+	for name, v := range map[string]string{"first_name": c.FirstName, "middle_name": c.MiddleName,
+		"last_name": c.LastName, "company": c.Company, "title": c.Title} {
+		if len([]rune(v)) > 200 {
+			fe.Add(name, "Use at most 200 characters.")
+		}
+	}
+	seen := map[string]int{}
+	for i, e := range c.Emails {
+		field := "emails[" + itoa(i) + "].address"
+		if msg := EmailSyntaxError(e.Address); msg != "" {
+			fe.Add(field, msg)
+			continue
+		}
+		key := strings.ToLower(e.Address)
+		if j, ok := seen[key]; ok {
+			fe.Add(field, "This address is already listed as email "+itoa(j+1)+".")
+		}
+		seen[key] = i
+	}
+	for i, p := range c.Phones {
+		if d := Digits(p.Number); len(d) < 3 || len(d) > 20 {
+			fe.Add("phones["+itoa(i)+"].number", "Enter a phone number with 3 to 20 digits.")
+		}
+	}
+	if c.Birthday != "" {
+		if _, err := time.Parse("2006-01-02", c.Birthday); err != nil {
+			fe.Add("birthday", "Use the form YYYY-MM-DD.")
+		}
+	}
+	if c.Status != StatusActive && c.Status != StatusInactive {
+		fe.Add("status", "Status must be active or inactive.")
+	}
+	if len(c.Notes) > 20000 {
+		fe.Add("notes", "Notes are limited to 20,000 characters.")
+	}
+	return fe.Err()
+}
+
+// NormalizeEmail trims an address and lower-cases its domain.
+func NormalizeEmail(s string) string {
+	s = strings.TrimSpace(s)
+	if at := strings.LastIndexByte(s, '@'); at >= 0 {
+		s = s[:at] + strings.ToLower(s[at:])
+	}
+	return s
+}
+
+// EmailKey is the case-insensitive form used to find contacts by address.
+func EmailKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// EmailSyntaxError returns a user-facing message when s is not a plausible email address, or "".
+func EmailSyntaxError(s string) string {
+	const msg = "Enter an email address like name@example.com."
+	if s == "" {
+		return "Enter an email address."
+	}
+	if len(s) > 254 {
+		return "An email address has at most 254 characters."
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return msg
+	}
+	local, domain := s[:at], s[at+1:]
+	if len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return msg
+	}
+	for _, r := range local {
+		if r <= ' ' || strings.ContainsRune("()<>[]:;@\\,\"", r) {
+			return msg
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return msg
+	}
+	for i, l := range labels {
+		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return msg
+		}
+		for _, r := range l {
+			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return msg
+			}
+		}
+		if i == len(labels)-1 && len([]rune(l)) < 2 {
+			return msg
+		}
+	}
+	return ""
+}
+
+// Digits returns only the ASCII digits of s ("+1 (415) 555-0100" → "14155550100").
+func Digits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// Fold lower-cases s and removes diacritics ("José Ñúñez" → "jose nunez") so that sorting and
+// prefix search treat accented and plain letters alike.
+func Fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+func nonEmpty(ss ...string) []string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}

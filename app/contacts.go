@@ -1,0 +1,241 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// ContactService holds the rules for an agent's contacts: validation, versions, ownership, and
+// which of the store or the index answers a list.
+type ContactService struct {
+	Store   Store
+	Index   Index
+	Indexer *Indexer
+	Now     func() time.Time
+}
+
+// NewID returns a new sortable record ID.
+func NewID() string { return ulid.Make().String() }
+
+// ContactList is one page of contacts.
+type ContactList struct {
+	Items []*Contact
+	Total int
+	Next  *Cursor // nil on the last page
+}
+
+// MaxPageSize bounds the rows one list request returns.
+const MaxPageSize = 200
+
+// Create validates and stores a new contact for ownerID and indexes it.
+func (s *ContactService) Create(ctx context.Context, ownerID string, c *Contact) (*Contact, error) {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkGroups(ctx, ownerID, c.GroupIDs); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	c.ID, c.OwnerID, c.CreatedAt, c.UpdatedAt, c.Version = NewID(), ownerID, now, now, 1
+	if err := s.Store.CreateContacts(ctx, []*Contact{c}); err != nil {
+		return nil, err
+	}
+	if err := s.Indexer.Sync(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Update replaces an agent's contact with c. c.Version must be the version the change was based
+// on; if the contact changed since, Update returns ECONFLICT and changes nothing.
+func (s *ContactService) Update(ctx context.Context, ownerID string, c *Contact) (*Contact, error) {
+	cur, err := s.Store.Contact(ctx, ownerID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Version != cur.Version {
+		return nil, staleError(cur)
+	}
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkGroups(ctx, ownerID, c.GroupIDs); err != nil {
+		return nil, err
+	}
+	// Verification results survive an edit that keeps the address.
+	old := map[string]Email{}
+	for _, e := range cur.Emails {
+		old[EmailKey(e.Address)] = e
+	}
+	for i, e := range c.Emails {
+		if o, ok := old[EmailKey(e.Address)]; ok && e.Status == EmailUnknown {
+			c.Emails[i].Status, c.Emails[i].Reason = o.Status, o.Reason
+		}
+	}
+	c.OwnerID, c.CreatedAt = cur.OwnerID, cur.CreatedAt
+	c.UpdatedAt = s.Now().UTC()
+	if !c.UpdatedAt.After(cur.UpdatedAt) {
+		c.UpdatedAt = cur.UpdatedAt.Add(time.Microsecond)
+	}
+	c.Version = cur.Version + 1
+	if err := s.Store.UpdateContact(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := s.Indexer.Sync(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func staleError(cur *Contact) error {
+	return Errorf(ECONFLICT, "This contact was changed since you opened it (now version %d, saved %s). Reload it and make your change again.",
+		cur.Version, cur.UpdatedAt.Format("Jan 2 15:04:05"))
+}
+
+// Delete removes an agent's contact.
+func (s *ContactService) Delete(ctx context.Context, ownerID, id string) error {
+	if err := s.Store.DeleteContact(ctx, ownerID, id); err != nil {
+		return err
+	}
+	return s.Indexer.Sync(ctx, id)
+}
+
+// Get returns an agent's contact; ENOTFOUND for a missing contact or another agent's.
+func (s *ContactService) Get(ctx context.Context, ownerID, id string) (*Contact, error) {
+	return s.Store.Contact(ctx, ownerID, id)
+}
+
+// WithEmail returns the agent's contacts that have any of the addresses.
+func (s *ContactService) WithEmail(ctx context.Context, ownerID string, emails ...string) ([]*Contact, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range emails {
+		if strings.TrimSpace(e) == "" {
+			continue
+		}
+		got, err := s.Store.ContactIDsByEmail(ctx, ownerID, e)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return s.Store.ContactsByID(ctx, ids)
+}
+
+// List returns one page of an agent's contacts. Unfiltered lists of one status are read from the
+// store's ordered keys (no sorting at all); text, group and "all" filters go through the index.
+func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList, error) {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
+		q.Limit = 50
+	}
+	switch q.Sort {
+	case SortName, SortCreated, SortUpdated:
+	case "":
+		q.Sort = SortName
+	default:
+		return nil, &Error{Code: EINVALID, Message: "Sort by name, created or updated.", Fields: map[string]string{"sort": "unknown sort " + q.Sort}}
+	}
+	switch q.Status {
+	case StatusActive, StatusInactive, StatusAll:
+	case "":
+		q.Status = StatusActive
+	default:
+		return nil, &Error{Code: EINVALID, Message: "Status is active, inactive or all.", Fields: map[string]string{"status": "unknown status " + string(q.Status)}}
+	}
+	q.Text = strings.TrimSpace(q.Text)
+	out := &ContactList{}
+	if q.Text == "" && q.GroupID == "" && q.Status != StatusAll {
+		items, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
+			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit})
+		if err != nil {
+			return nil, err
+		}
+		total, err := s.Store.CountContacts(ctx, q.OwnerID, q.Status)
+		if err != nil {
+			return nil, err
+		}
+		out.Items, out.Total = items, total
+		if more && len(items) > 0 {
+			last := items[len(items)-1]
+			out.Next = &Cursor{Value: last.SortValue(q.Sort), ID: last.ID}
+		}
+		return out, nil
+	}
+	ids, total, more, err := s.Index.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.Store.ContactsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	mine := items[:0]
+	for _, c := range items {
+		if c.OwnerID == q.OwnerID { // the index is a hint; the store decides ownership
+			mine = append(mine, c)
+		}
+	}
+	out.Items, out.Total = mine, total
+	if more && len(ids) > 0 {
+		// The cursor comes from the index's order, which the last ID fixes.
+		lastID := ids[len(ids)-1]
+		for _, c := range items {
+			if c.ID == lastID {
+				out.Next = &Cursor{Value: c.SortValue(q.Sort), ID: c.ID}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Groups lists an agent's groups by name.
+func (s *ContactService) Groups(ctx context.Context, ownerID string) ([]*Group, error) {
+	return s.Store.Groups(ctx, ownerID)
+}
+
+// CreateGroup adds a group for an agent; names are trimmed, not empty, unique ignoring case.
+func (s *ContactService) CreateGroup(ctx context.Context, ownerID, name string) (*Group, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return nil, &Error{Code: EINVALID, Message: "Enter a group name.", Fields: map[string]string{"name": "Enter a group name."}}
+	}
+	if len([]rune(name)) > 100 {
+		return nil, &Error{Code: EINVALID, Message: "Use at most 100 characters.", Fields: map[string]string{"name": "Use at most 100 characters."}}
+	}
+	g := &Group{ID: NewID(), OwnerID: ownerID, Name: name, CreatedAt: s.Now().UTC()}
+	if err := s.Store.CreateGroup(ctx, g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (s *ContactService) checkGroups(ctx context.Context, ownerID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	gs, err := s.Store.Groups(ctx, ownerID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, g := range gs {
+		have[g.ID] = true
+	}
+	fe := FieldErrors{}
+	for i, id := range ids {
+		if !have[id] {
+			fe.Add("groups["+itoa(i)+"].id", "No such group.")
+		}
+	}
+	return fe.Err()
+}

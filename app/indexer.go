@@ -1,0 +1,180 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Indexer keeps the search index in step with the store. Writers call Sync with the IDs they
+// changed after their transaction commits; Sync re-reads the records (missing → delete), so the
+// index always ends up with the latest stored version. Marks are cleared in the background, and
+// whatever a crash leaves marked is indexed again by Reconcile at the next start.
+type Indexer struct {
+	store  Store
+	index  Index
+	logger *slog.Logger
+
+	mu      sync.Mutex // serialises read-record-then-index so an older read never wins
+	clearMu sync.Mutex
+	pending []IndexMark
+	wake    chan struct{}
+	done    chan struct{}
+	stop    chan struct{}
+}
+
+// NewIndexer returns an Indexer; call Start to clear marks in the background and Close to stop.
+func NewIndexer(store Store, index Index, logger *slog.Logger) *Indexer {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Indexer{store: store, index: index, logger: logger.With("component", "indexer"),
+		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// Start runs the background loop that clears index marks in batches.
+func (ix *Indexer) Start() {
+	go func() {
+		defer close(ix.done)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ix.stop:
+				ix.flush()
+				return
+			case <-t.C:
+			case <-ix.wake:
+			}
+			ix.flush()
+		}
+	}()
+}
+
+// Close clears the marks still pending and stops the background loop.
+func (ix *Indexer) Close() {
+	select {
+	case <-ix.stop:
+		return
+	default:
+	}
+	close(ix.stop)
+	<-ix.done
+}
+
+func (ix *Indexer) flush() {
+	ix.clearMu.Lock()
+	marks := ix.pending
+	ix.pending = nil
+	ix.clearMu.Unlock()
+	if len(marks) == 0 {
+		return
+	}
+	if err := ix.store.ClearIndexMarks(context.Background(), marks); err != nil {
+		// The marks stay; the records are indexed again at the next Reconcile. Harmless.
+		ix.logger.Warn("clear index marks", "n", len(marks), "err", err)
+	}
+}
+
+// Sync indexes the current stored state of the given contacts now.
+func (ix *Indexer) Sync(ctx context.Context, ids ...string) error {
+	marks, err := ix.sync(ctx, ids)
+	if err != nil {
+		return err
+	}
+	ix.clearMu.Lock()
+	ix.pending = append(ix.pending, marks...)
+	n := len(ix.pending)
+	ix.clearMu.Unlock()
+	if n >= 1000 {
+		select {
+		case ix.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// syncNow indexes the contacts and clears their marks before returning.
+func (ix *Indexer) syncNow(ctx context.Context, ids []string) error {
+	marks, err := ix.sync(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return ix.store.ClearIndexMarks(ctx, marks)
+}
+
+func (ix *Indexer) sync(ctx context.Context, ids []string) ([]IndexMark, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	// Read the marks before the records: a write that lands in between bumps its mark's seq,
+	// so clearing the seq read here leaves the newer mark in place.
+	marks := make([]IndexMark, 0, len(ids))
+	for _, id := range ids {
+		seq, err := ix.store.IndexMarkSeq(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if seq != 0 {
+			marks = append(marks, IndexMark{ID: id, Seq: seq})
+		}
+	}
+	cs, err := ix.store.ContactsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		found[c.ID] = true
+	}
+	var gone []string
+	for _, id := range ids {
+		if !found[id] {
+			gone = append(gone, id)
+		}
+	}
+	if err := ix.index.Index(ctx, cs); err != nil {
+		return nil, fmt.Errorf("indexer: index %d contacts: %w", len(cs), err)
+	}
+	if err := ix.index.Delete(ctx, gone); err != nil {
+		return nil, fmt.Errorf("indexer: delete %d contacts: %w", len(gone), err)
+	}
+	return marks, nil
+}
+
+// Reconcile indexes every contact that is still marked: after a crash between a store write and
+// the index update, or after Rebuild. It returns how many contacts it indexed.
+func (ix *Indexer) Reconcile(ctx context.Context) (int, error) {
+	ix.flush()
+	total := 0
+	for {
+		marks, err := ix.store.IndexMarks(ctx, 1000)
+		if err != nil {
+			return total, err
+		}
+		if len(marks) == 0 {
+			return total, nil
+		}
+		ids := make([]string, len(marks))
+		for i, m := range marks {
+			ids[i] = m.ID
+		}
+		if err := ix.syncNow(ctx, ids); err != nil {
+			return total, err
+		}
+		total += len(ids)
+	}
+}
+
+// Rebuild marks every stored contact and indexes them all (for a new or outdated index).
+func (ix *Indexer) Rebuild(ctx context.Context) (int, error) {
+	if _, err := ix.store.MarkAllForIndex(ctx); err != nil {
+		return 0, err
+	}
+	return ix.Reconcile(ctx)
+}

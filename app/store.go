@@ -1,0 +1,124 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// ContactPage asks the store for one page of an agent's contacts in a stored order.
+type ContactPage struct {
+	OwnerID string
+	Status  ContactStatus // active or inactive (not all)
+	Sort    string        // SortName, SortCreated or SortUpdated
+	Desc    bool
+	After   *Cursor // nil: from the start
+	Limit   int
+}
+
+// Cursor marks a position in a sorted list: the sort value and ID of the last row seen.
+type Cursor struct {
+	Value string
+	ID    string
+}
+
+// IndexMark records that a contact changed and the search index may not have it yet.
+// Seq grows with every write, so a mark is only cleared for the write that was indexed.
+type IndexMark struct {
+	ID  string
+	Seq uint64
+}
+
+// Store keeps every record. It is the truth; the search index can always be rebuilt from it.
+// Every method that writes a contact also writes its IndexMark in the same transaction.
+type Store interface {
+	// CreateUser stores a new user; ECONFLICT if the email is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// UpdateUser replaces a user if u.Version matches; ECONFLICT otherwise, ENOTFOUND if missing.
+	UpdateUser(ctx context.Context, u *User) error
+	// User returns a user by ID; ENOTFOUND if missing.
+	User(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns a user by (case-insensitive) email; ENOTFOUND if missing.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// Users lists every user in creation order.
+	Users(ctx context.Context) ([]*User, error)
+	// CountUsers returns how many users exist.
+	CountUsers(ctx context.Context) (int, error)
+
+	// PutSession creates or replaces a session.
+	PutSession(ctx context.Context, s *Session) error
+	// Session returns a session by ID; ENOTFOUND if missing.
+	Session(ctx context.Context, id string) (*Session, error)
+	// DeleteSession removes a session; a missing one is not an error.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes sessions that expired before now and returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// PutToken stores an API token.
+	PutToken(ctx context.Context, t *Token) error
+	// Token returns an API token by ID; ENOTFOUND if missing.
+	Token(ctx context.Context, id string) (*Token, error)
+
+	// CreateContacts stores new contacts (IDs set, Version 1) in as few transactions as fit.
+	CreateContacts(ctx context.Context, cs []*Contact) error
+	// UpdateContact replaces a contact whose stored version is c.Version-1; ECONFLICT when the
+	// stored version differs, ENOTFOUND when it is missing or owned by another agent.
+	UpdateContact(ctx context.Context, c *Contact) error
+	// DeleteContact removes an agent's contact; ENOTFOUND when missing or another agent's.
+	DeleteContact(ctx context.Context, ownerID, id string) error
+	// Contact returns an agent's contact; ENOTFOUND when missing or another agent's.
+	Contact(ctx context.Context, ownerID, id string) (*Contact, error)
+	// ContactsByID returns the contacts with the given IDs, in that order, skipping missing ones.
+	ContactsByID(ctx context.Context, ids []string) ([]*Contact, error)
+	// ContactIDsByEmail returns the IDs of the agent's contacts having the address (any case).
+	ContactIDsByEmail(ctx context.Context, ownerID, email string) ([]string, error)
+	// ListContacts returns one page of contacts in the stored order and whether more follow.
+	ListContacts(ctx context.Context, p ContactPage) ([]*Contact, bool, error)
+	// CountContacts returns how many contacts the agent has with the status.
+	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)
+	// EachContact calls fn for every contact of every agent, in ID order.
+	EachContact(ctx context.Context, fn func(*Contact) error) error
+
+	// IndexMarks returns up to limit pending index marks.
+	IndexMarks(ctx context.Context, limit int) ([]IndexMark, error)
+	// ClearIndexMarks removes the marks whose stored Seq still equals the given one.
+	ClearIndexMarks(ctx context.Context, marks []IndexMark) error
+	// MarkAllForIndex marks every contact for indexing (used when the index is rebuilt).
+	MarkAllForIndex(ctx context.Context) (int, error)
+	// IndexMarkSeq returns the current seq of a contact's mark, or 0 when none.
+	IndexMarkSeq(ctx context.Context, id string) (uint64, error)
+
+	// CreateGroup stores a group; ECONFLICT if the agent has one with the same name (any case).
+	CreateGroup(ctx context.Context, g *Group) error
+	// Groups lists an agent's groups by name.
+	Groups(ctx context.Context, ownerID string) ([]*Group, error)
+
+	// GetPref reads an agent's preference value into v; ENOTFOUND if never set.
+	GetPref(ctx context.Context, userID, name string, v any) error
+	// PutPref stores an agent's preference value.
+	PutPref(ctx context.Context, userID, name string, v any) error
+}
+
+// ContactQuery asks the index for an agent's contacts.
+type ContactQuery struct {
+	OwnerID string
+	Text    string
+	GroupID string
+	Status  ContactStatus // active, inactive or all
+	Sort    string
+	Desc    bool
+	After   *Cursor
+	Limit   int
+}
+
+// Index finds contacts by text, group and status. It stores terms, not records: a search
+// returns IDs, and the records are loaded from the Store.
+type Index interface {
+	// Index adds or replaces the contacts' documents.
+	Index(ctx context.Context, cs []*Contact) error
+	// Delete removes documents by ID; missing IDs are ignored.
+	Delete(ctx context.Context, ids []string) error
+	// Search returns the IDs of one page of matches, the total number of matches, and whether
+	// more pages follow.
+	Search(ctx context.Context, q ContactQuery) (ids []string, total int, more bool, err error)
+	// Count returns how many documents the index holds.
+	Count() (uint64, error)
+}

@@ -1,0 +1,276 @@
+// Package web is agentbook's HTTP layer: the HTML/htmx UI, the JSON API, and the operator
+// socket the CLI uses while the server runs. It knows the domain (app) and the views, never
+// Badger or Bleve.
+package web
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"agentbook/app"
+	"agentbook/views"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	g "maragu.dev/gomponents"
+)
+
+// ContactService is what the handlers need from app.ContactService.
+type ContactService interface {
+	Create(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
+	Update(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
+	Delete(ctx context.Context, ownerID, id string) error
+	Get(ctx context.Context, ownerID, id string) (*app.Contact, error)
+	WithEmail(ctx context.Context, ownerID string, emails ...string) ([]*app.Contact, error)
+	List(ctx context.Context, q app.ContactQuery) (*app.ContactList, error)
+	Groups(ctx context.Context, ownerID string) ([]*app.Group, error)
+	CreateGroup(ctx context.Context, ownerID, name string) (*app.Group, error)
+	Seed(ctx context.Context, ownerID string, n int) (int, error)
+}
+
+// AccountService is what the handlers need from app.Accounts.
+type AccountService interface {
+	NeedsSetup(ctx context.Context) (bool, error)
+	Setup(ctx context.Context, in app.NewUser) (*app.User, error)
+	CreateUser(ctx context.Context, in app.NewUser) (*app.User, error)
+	SetEnabled(ctx context.Context, actor *app.User, id string, enabled bool) (*app.User, error)
+	Login(ctx context.Context, email, password, ip string) (string, *app.User, error)
+	Authenticate(ctx context.Context, token string) (*app.User, error)
+	Logout(ctx context.Context, token string) error
+	CreateToken(ctx context.Context, email string) (string, error)
+	UserByToken(ctx context.Context, token string) (*app.User, error)
+	UserByEmail(ctx context.Context, email string) (*app.User, error)
+	Users(ctx context.Context) ([]*app.User, error)
+}
+
+// Options configures the HTTP server.
+type Options struct {
+	Contacts      ContactService
+	Accounts      AccountService
+	Static        fs.FS // holds static/ and vendor/
+	Logger        *slog.Logger
+	SecureCookies bool // set when served over TLS (an https base URL)
+	SessionTTL    time.Duration
+	// Health reports whether the store and the index are open.
+	Health func() error
+	// Reindex rebuilds the search index from the store (operator socket only).
+	Reindex func(ctx context.Context) (int, error)
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	contacts ContactService
+	accounts AccountService
+	logger   *slog.Logger
+	opt      Options
+	setUp    atomic.Bool // true once an account exists; saves a lookup per request
+}
+
+const (
+	sessionCookie = "ab_session"
+	csrfCookie    = "ab_csrf"
+	ctxUser       = "user"
+	ctxCSRF       = "csrf"
+)
+
+// New returns the Echo instance serving the UI and the JSON API.
+func New(opt Options) *echo.Echo {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{contacts: opt.Contacts, accounts: opt.Accounts, logger: opt.Logger.With("component", "web"), opt: opt}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// Behind no proxy by default: the peer address is the client (X-Forwarded-For is not trusted,
+	// so it cannot be used to dodge the login rate limit).
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.logger.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			return err
+		}}))
+	e.Use(securityHeaders)
+	e.Use(middleware.BodyLimit("2M"))
+
+	e.GET("/healthz", s.healthz)
+	static, _ := fs.Sub(opt.Static, "static")
+	vendor, _ := fs.Sub(opt.Static, "vendor")
+	e.StaticFS("/static", static)
+	e.StaticFS("/vendor", vendor)
+
+	api := e.Group("/api/v1", s.requireToken)
+	api.GET("/contacts", s.apiListContacts)
+	api.POST("/contacts", s.apiCreateContact)
+	api.GET("/contacts/:id", s.apiGetContact)
+	api.PATCH("/contacts/:id", s.apiPatchContact)
+	api.DELETE("/contacts/:id", s.apiDeleteContact)
+	api.GET("/groups", s.apiListGroups)
+	api.POST("/groups", s.apiCreateGroup)
+	api.Any("/*", func(c echo.Context) error { return app.Errorf(app.ENOTFOUND, "No such API route.") })
+
+	ui := e.Group("", middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     csrfCookie,
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   opt.SecureCookies,
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   86400 * 7,
+		ContextKey:     ctxCSRF,
+		ErrorHandler: func(err error, c echo.Context) error {
+			return app.Errorf(app.EFORBIDDEN, "Your form expired or came from another site. Reload the page and try again.")
+		},
+	}), s.requireSetup)
+	ui.GET("/setup", s.showSetupPage)
+	ui.POST("/setup", s.setup)
+	ui.GET("/login", s.showLoginPage)
+	ui.POST("/login", s.login)
+	ui.POST("/logout", s.logout)
+
+	in := ui.Group("", s.requireSession)
+	in.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/contacts") })
+	in.GET("/contacts", s.showContactsPage)
+	in.POST("/contacts/quick-add", s.quickAddContact)
+	in.GET("/contacts/:id/row", s.showContactRow)
+	in.GET("/contacts/:id/edit-row", s.editContactRow)
+	in.PUT("/contacts/:id/row", s.saveContactRow)
+	in.GET("/agents", s.showAgentsPage, s.requireAdmin)
+	in.POST("/agents", s.addAgent, s.requireAdmin)
+	in.POST("/agents/:id/enable", s.enableAgent, s.requireAdmin)
+	in.POST("/agents/:id/disable", s.disableAgent, s.requireAdmin)
+	return e
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	if s.opt.Health != nil {
+		if err := s.opt.Health(); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// securityHeaders sets a CSP that needs no inline script, and the usual hardening headers.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		return next(c)
+	}
+}
+
+// status maps a domain error code to its HTTP status.
+func status(code string) int {
+	switch code {
+	case app.EINVALID:
+		return http.StatusUnprocessableEntity
+	case app.ENOTFOUND:
+		return http.StatusNotFound
+	case app.ECONFLICT:
+		return http.StatusConflict
+	case app.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case app.EFORBIDDEN:
+		return http.StatusForbidden
+	case app.ERATELIMITED:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// handleError is the one place errors become responses: JSON under /api, an HTML page or
+// fragment elsewhere. Internal errors are logged and never shown.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := app.ErrorCode(err), app.ErrorMessage(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code, msg = httpCode(he.Code), http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok && he.Code < 500 {
+			msg = strings.ToUpper(m[:1]) + m[1:] + "."
+		}
+	}
+	st := status(code)
+	if code == app.EINTERNAL {
+		s.logger.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		body := map[string]any{"code": code, "message": msg}
+		if f := app.ErrorFields(err); len(f) > 0 {
+			body["fields"] = f
+		}
+		_ = c.JSON(st, map[string]any{"error": body})
+		return
+	}
+	if st == http.StatusUnauthorized {
+		redirectToLogin(c)
+		return
+	}
+	p := views.PageProps{CSRF: csrfToken(c)}
+	if u, ok := c.Get(ctxUser).(*app.User); ok {
+		p.User = u
+	}
+	if isHX(c) {
+		// htmx does not swap error responses by default; show the message where the user is.
+		c.Response().Header().Set("HX-Retarget", "#main")
+		c.Response().Header().Set("HX-Reswap", "afterbegin")
+		_ = render(c, st, views.Alert("error", msg))
+		return
+	}
+	_ = render(c, st, views.ErrorPage(p, st, msg))
+}
+
+func httpCode(st int) string {
+	switch st {
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		return app.ENOTFOUND
+	case http.StatusUnauthorized:
+		return app.EUNAUTHORIZED
+	case http.StatusForbidden:
+		return app.EFORBIDDEN
+	case http.StatusRequestEntityTooLarge, http.StatusBadRequest, http.StatusUnsupportedMediaType:
+		return app.EINVALID
+	case http.StatusTooManyRequests:
+		return app.ERATELIMITED
+	}
+	return app.EINTERNAL
+}
+
+func isHX(c echo.Context) bool {
+	return c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-History-Restore-Request") != "true"
+}
+
+func render(c echo.Context, st int, n g.Node) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(st)
+	return n.Render(c.Response())
+}
+
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get(ctxCSRF).(string)
+	return t
+}
+
+func currentUser(c echo.Context) *app.User {
+	u, _ := c.Get(ctxUser).(*app.User)
+	return u
+}
+
+func pageProps(c echo.Context) views.PageProps {
+	return views.PageProps{User: currentUser(c), CSRF: csrfToken(c)}
+}

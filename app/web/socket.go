@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"agentbook/app"
+
+	"github.com/labstack/echo/v4"
+)
+
+// NewSocket returns the operator API served on the unix socket in the data folder (mode 0600,
+// so only the account running agentbook can use it). The CLI uses it while the server holds the
+// data folder; it offers the same operations the CLI performs directly otherwise.
+func NewSocket(opt Options) *echo.Echo {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{contacts: opt.Contacts, accounts: opt.Accounts, logger: opt.Logger.With("component", "socket"), opt: opt}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		c.Request().URL.Path = "/api/" + c.Request().URL.Path // JSON errors
+		s.handleError(err, c)
+	}
+	e.POST("/v1/users", s.opAddUser)
+	e.POST("/v1/tokens", s.opCreateToken)
+	e.POST("/v1/seed", s.opSeed)
+	e.POST("/v1/reindex", s.opReindex)
+	return e
+}
+
+// UserRequest is the body of the operator's "user add".
+type UserRequest struct {
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+	Admin    bool   `json:"admin"`
+}
+
+// UserResult is an agent account as the CLI prints it.
+type UserResult struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Role  string `json:"role"`
+}
+
+// Ops are the operator operations, shared by the socket handlers and the CLI's direct mode.
+type Ops struct {
+	Contacts ContactService
+	Accounts AccountService
+	Reindex  func(ctx context.Context) (int, error)
+}
+
+// AddUser creates an agent account.
+func (o Ops) AddUser(ctx context.Context, r UserRequest) (*UserResult, error) {
+	u, err := o.Accounts.CreateUser(ctx, app.NewUser{Name: r.Name, Email: r.Email, Phone: r.Phone, Password: r.Password, Admin: r.Admin})
+	if err != nil {
+		return nil, err
+	}
+	return &UserResult{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role}, nil
+}
+
+// CreateToken issues an API token for an agent.
+func (o Ops) CreateToken(ctx context.Context, email string) (map[string]string, error) {
+	t, err := o.Accounts.CreateToken(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"token": t}, nil
+}
+
+// Seed creates n synthetic contacts for the agent with the email.
+func (o Ops) Seed(ctx context.Context, owner string, n int) (map[string]any, error) {
+	u, err := o.Accounts.UserByEmail(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	created, err := o.Contacts.Seed(ctx, u.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	return map[string]any{"created": created, "seconds": secs, "per_second": float64(created) / secs}, nil
+}
+
+func (s *Server) ops() Ops {
+	return Ops{Contacts: s.contacts, Accounts: s.accounts, Reindex: s.opt.Reindex}
+}
+
+func (s *Server) opAddUser(c echo.Context) error {
+	var r UserRequest
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	res, err := s.ops().AddUser(c.Request().Context(), r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, res)
+}
+
+func (s *Server) opCreateToken(c echo.Context) error {
+	var r struct {
+		Email string `json:"email"`
+	}
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	res, err := s.ops().CreateToken(c.Request().Context(), r.Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, res)
+}
+
+func (s *Server) opSeed(c echo.Context) error {
+	var r struct {
+		Owner string `json:"owner"`
+		N     int    `json:"n"`
+	}
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	res, err := s.ops().Seed(c.Request().Context(), r.Owner, r.N)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) opReindex(c echo.Context) error {
+	n, err := s.opt.Reindex(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]int{"indexed": n})
+}

@@ -1,0 +1,48 @@
+// agentbook's small behaviours on top of htmx. No inline script anywhere: the CSP forbids it.
+(function () {
+  "use strict";
+
+  // Inline row edit: Enter saves, Escape cancels.
+  document.addEventListener("keydown", function (ev) {
+    var row = ev.target.closest && ev.target.closest("tr.editing");
+    if (!row) return;
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      var cancel = row.querySelector(".cancel-btn");
+      if (cancel) cancel.click();
+    } else if (ev.key === "Enter" && ev.target.tagName === "INPUT") {
+      ev.preventDefault();
+      var save = row.querySelector(".save-btn");
+      if (save) save.click();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var el = ev.detail.elt;
+    if (!el || !el.matches) return;
+    // A row that turned into a form gets focus on its first field.
+    if (el.matches("tr.editing")) {
+      var first = el.querySelector("input:not([type=hidden])");
+      if (first) first.focus();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var el = ev.detail.elt;
+    if (!el || !el.matches) return;
+    // After a Quick Add: ready for the next contact, or on the first field with an error.
+    if (el.matches("form#quick-add")) {
+      var bad = el.querySelector("[aria-invalid=true]");
+      (bad || el.querySelector("#qa-first")).focus();
+    }
+  });
+
+  // A row that came back from an edit (Save, Cancel, Escape) gives focus back to its Edit button.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var el = ev.detail.elt;
+    if (el && el.matches && el.matches("tr.row:not(.editing)") && !el.contains(document.activeElement)) {
+      var btn = el.querySelector(".edit-btn");
+      if (btn && (document.activeElement === document.body || !document.activeElement)) btn.focus();
+    }
+  });
+})();

@@ -1,0 +1,427 @@
+// Command agentbook is a self-hosted contact manager for real-estate agents. With no subcommand
+// it serves the web UI and API; its other subcommands administer a data folder, through the
+// running server's unix socket when there is one.
+//
+// This file is the only one that knows every concrete type: it wires the store, the index and
+// the services together.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"agentbook/app"
+	"agentbook/app/web"
+	"agentbook/embed"
+	"agentbook/search"
+	"agentbook/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	var ue usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &ue):
+		fmt.Fprintln(os.Stderr, "agentbook:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "agentbook:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError marks a misuse of the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage: agentbook [serve] [flags]
+       agentbook user add --email E --name N [--admin] [--phone P] [--password P | password on stdin]
+       agentbook token create --email E
+       agentbook seed --owner E --n N
+       agentbook reindex
+Every subcommand takes --data (default ./data; env AGENTBOOK_DATA).`
+
+// run is the whole program, so tests can run it on a temp folder with :0 ports.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "user" || cmd == "token" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return usageError{cmd + " needs a subcommand (user add, token create)\n" + usage}
+		}
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		cfg, err := parseServe(args, getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stdout, stderr)
+	case "user add", "token create", "seed", "reindex":
+		return runOp(ctx, cmd, args, getenv, stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q\n%s", cmd, usage)}
+}
+
+// Config is the server's configuration from flags and AGENTBOOK_* environment variables.
+type Config struct {
+	Addr       string
+	Data       string
+	BaseURL    string
+	LogLevel   string
+	SessionTTL time.Duration
+}
+
+// newFlags returns a flag set whose flags fall back to AGENTBOOK_<NAME> when not given.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args, then fills every flag not given on the command line from the
+// environment (AGENTBOOK_BASE_URL for --base-url). Flags win over the environment.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		env := "AGENTBOOK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = usageError{fmt.Sprintf("%s=%q: %v", env, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := newFlags("serve", stderr)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "HTTP listen address")
+	fs.StringVar(&c.Data, "data", "./data", "data folder")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public URL used in links inside emails (default http://<addr>)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.SessionTTL, "session-idle", 12*time.Hour, "log agents out after this long without use")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, usageError{"serve takes no arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.SessionTTL < time.Minute {
+		return c, usageError{"--session-idle must be at least 1m"}
+	}
+	return c, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// backend is an open data folder: the store, the index and the services on them.
+type backend struct {
+	store    *store.Store
+	index    *search.Index
+	indexer  *app.Indexer
+	contacts *app.ContactService
+	accounts *app.Accounts
+	logger   *slog.Logger
+}
+
+func socketPath(data string) string { return filepath.Join(data, "agentbook.sock") }
+
+// open opens the data folder and brings the index up to date with the store: a new or outdated
+// index is rebuilt, and records marked but not indexed (a crash) are indexed again.
+func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time.Duration) (*backend, error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	st, err := store.Open(store.Options{Dir: filepath.Join(data, "db"), Logger: logger})
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("the data folder %s is in use by another agentbook process", data)
+		}
+		return nil, err
+	}
+	idx, fresh, err := search.Open(filepath.Join(data, "index"))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	now := time.Now
+	b := &backend{store: st, index: idx, logger: logger}
+	b.indexer = app.NewIndexer(st, idx, logger)
+	b.contacts = &app.ContactService{Store: st, Index: idx, Indexer: b.indexer, Now: now}
+	b.accounts = &app.Accounts{Store: st, Now: now, IdleTTL: sessionTTL, Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5)}
+	start := time.Now()
+	var n int
+	if fresh {
+		n, err = b.indexer.Rebuild(ctx)
+	} else {
+		n, err = b.indexer.Reconcile(ctx)
+	}
+	if err != nil {
+		b.close()
+		return nil, fmt.Errorf("bring the index up to date: %w", err)
+	}
+	if n > 0 || fresh {
+		logger.Info("index brought up to date", "component", "indexer", "rebuilt", fresh, "indexed", n, "took", time.Since(start).Round(time.Millisecond))
+	}
+	b.indexer.Start()
+	return b, nil
+}
+
+func (b *backend) close() {
+	b.indexer.Close()
+	if err := b.index.Close(); err != nil {
+		b.logger.Error("close index", "err", err)
+	}
+	if err := b.store.Close(); err != nil {
+		b.logger.Error("close store", "err", err)
+	}
+}
+
+func (b *backend) reindex(ctx context.Context) (int, error) { return b.indexer.Rebuild(ctx) }
+
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	logger := newLogger(stderr, cfg.LogLevel)
+	started := time.Now()
+	b, err := open(ctx, cfg.Data, logger, cfg.SessionTTL)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+
+	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
+		Health:  func() error { _, err := b.index.Count(); return err },
+		Reindex: b.reindex}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	sock := socketPath(cfg.Data)
+	_ = os.Remove(sock) // a stale socket from a crash; Badger's lock proves no server is running
+	sl, err := net.Listen("unix", sock)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		sl.Close()
+		return fmt.Errorf("chmod socket: %w", err)
+	}
+	httpSrv := &http.Server{Handler: web.New(opts), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	sockSrv := &http.Server{Handler: web.NewSocket(opts), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() { errc <- sockSrv.Serve(sl) }()
+	url := "http://" + ln.Addr().String()
+	logger.Info("agentbook started", "addr", url, "data", cfg.Data, "took", time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "agentbook listening on %s\n", url)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("server stopped", "err", err)
+		}
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	if err := sockSrv.Shutdown(sctx); err != nil {
+		logger.Warn("socket shutdown", "err", err)
+	}
+	_ = os.Remove(sock)
+	return nil
+}
+
+// runOp runs an operator subcommand through the running server's socket, or directly on the
+// data folder when no server is running.
+func runOp(ctx context.Context, cmd string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags(cmd, stderr)
+	data := fs.String("data", "./data", "data folder")
+	var (
+		email, name, phone, password, owner string
+		admin                               bool
+		n                                   int
+	)
+	switch cmd {
+	case "user add":
+		fs.StringVar(&email, "email", "", "agent's email")
+		fs.StringVar(&name, "name", "", "agent's name")
+		fs.StringVar(&phone, "phone", "", "agent's phone")
+		fs.StringVar(&password, "password", "", "password (default: read a line from stdin)")
+		fs.BoolVar(&admin, "admin", false, "make the agent an office admin")
+	case "token create":
+		fs.StringVar(&email, "email", "", "agent's email")
+	case "seed":
+		fs.StringVar(&owner, "owner", "", "email of the agent who gets the contacts")
+		fs.IntVar(&n, "n", 1000, "number of contacts")
+	}
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected arguments %q (flags come before arguments)", cmd, fs.Args())}
+	}
+	var path string
+	var body any
+	switch cmd {
+	case "user add":
+		if email == "" || name == "" {
+			return usageError{"user add needs --email and --name"}
+		}
+		if password == "" {
+			line, err := bufio.NewReader(stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return usageError{"user add needs --password or the password on stdin"}
+			}
+			password = strings.TrimRight(line, "\r\n")
+		}
+		path, body = "/v1/users", web.UserRequest{Name: name, Email: email, Phone: phone, Password: password, Admin: admin}
+	case "token create":
+		if email == "" {
+			return usageError{"token create needs --email"}
+		}
+		path, body = "/v1/tokens", map[string]string{"email": email}
+	case "seed":
+		if owner == "" {
+			return usageError{"seed needs --owner"}
+		}
+		path, body = "/v1/seed", map[string]any{"owner": owner, "n": n}
+	case "reindex":
+		path, body = "/v1/reindex", map[string]any{}
+	}
+
+	var res any
+	if conn, err := net.Dial("unix", socketPath(*data)); err == nil {
+		conn.Close()
+		out, err := callSocket(ctx, socketPath(*data), path, body)
+		if err != nil {
+			return err
+		}
+		res = out
+	} else {
+		logger := newLogger(stderr, "warn")
+		b, err := open(ctx, *data, logger, time.Hour)
+		if err != nil {
+			return err
+		}
+		defer b.close()
+		ops := web.Ops{Contacts: b.contacts, Accounts: b.accounts}
+		switch cmd {
+		case "user add":
+			res, err = ops.AddUser(ctx, body.(web.UserRequest))
+		case "token create":
+			res, err = ops.CreateToken(ctx, email)
+		case "seed":
+			res, err = ops.Seed(ctx, owner, n)
+		case "reindex":
+			var k int
+			k, err = b.reindex(ctx)
+			res = map[string]int{"indexed": k}
+		}
+		if err != nil {
+			return cliError(err)
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// cliError turns a domain error into a message for the terminal, with its field errors.
+func cliError(err error) error {
+	if app.ErrorCode(err) == app.EINTERNAL {
+		return err
+	}
+	msg := app.ErrorMessage(err)
+	for k, v := range app.ErrorFields(err) {
+		msg += fmt.Sprintf("\n  %s: %s", k, v)
+	}
+	return errors.New(msg)
+}
+
+func callSocket(ctx context.Context, sock, path string, body any) (any, error) {
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://agentbook"+path, bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("talk to the running server: %w", err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("read the server's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		e, _ := out["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		if f, ok := e["fields"].(map[string]any); ok {
+			for k, v := range f {
+				msg += fmt.Sprintf("\n  %s: %v", k, v)
+			}
+		}
+		return nil, errors.New(msg)
+	}
+	return out, nil
+}

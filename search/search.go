@@ -1,0 +1,314 @@
+// Package search is agentbook's Bleve index of contacts. It stores terms, not records: a search
+// returns contact IDs, and the records come from the store.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"agentbook/app"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Version identifies the mapping and the document layout. An index on disk with another version
+// is deleted and rebuilt from the store.
+const Version = "contacts-3"
+
+const versionFile = "agentbook-index-version"
+
+// Index is the Bleve implementation of app.Index.
+type Index struct {
+	idx bleve.Index
+}
+
+var _ app.Index = (*Index)(nil)
+
+// Open opens the index in dir, creating it when it is missing or was built with another Version.
+// fresh reports that the index is new and empty, so the caller must fill it from the store.
+// dir "" opens an in-memory index (tests).
+func Open(dir string) (ix *Index, fresh bool, err error) {
+	if dir == "" {
+		idx, err := bleve.NewMemOnly(newMapping())
+		if err != nil {
+			return nil, false, fmt.Errorf("search: new in-memory index: %w", err)
+		}
+		return &Index{idx: idx}, true, nil
+	}
+	if v, err := os.ReadFile(filepath.Join(dir, versionFile)); err == nil && strings.TrimSpace(string(v)) == Version {
+		idx, err := bleve.Open(dir)
+		if err == nil {
+			return &Index{idx: idx}, false, nil
+		}
+		// A damaged index is rebuilt: the store is the truth.
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, false, fmt.Errorf("search: remove old index: %w", err)
+	}
+	idx, err := bleve.New(dir, newMapping())
+	if err != nil {
+		return nil, false, fmt.Errorf("search: create index %s: %w", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, versionFile), []byte(Version+"\n"), 0o644); err != nil {
+		idx.Close()
+		return nil, false, fmt.Errorf("search: write version: %w", err)
+	}
+	return &Index{idx: idx}, true, nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error { return ix.idx.Close() }
+
+// Field names in the index.
+const (
+	fOwner  = "owner"
+	fStatus = "status"
+	fGroup  = "group"
+	fTerms  = "terms" // folded words of names, company, cities, email local parts; email domains
+	fEmail  = "email" // full lower-cased addresses
+	fPhone  = "phone" // every suffix (3+ digits) of each phone's digits, so any part matches
+)
+
+func sortField(name string) string { return "s_" + name }
+
+// newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
+// queries and documents agree exactly), no _all field, no stored fields, no term vectors, doc
+// values only on the three sort fields.
+func newMapping() mapping.IndexMapping {
+	kw := func(docValues bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = false
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = docValues
+		f.SkipFreqNorm = true
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone} {
+		doc.AddFieldMappingsAt(name, kw(false))
+	}
+	for _, name := range []string{app.SortName, app.SortCreated, app.SortUpdated} {
+		doc.AddFieldMappingsAt(sortField(name), kw(true))
+	}
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = keyword.Name
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m
+}
+
+// Document returns the fields the index keeps for a contact.
+func Document(c *app.Contact) map[string]any {
+	terms := map[string]bool{}
+	addWords := func(s string) {
+		for _, w := range words(s) {
+			terms[w] = true
+		}
+	}
+	for _, s := range []string{c.FirstName, c.MiddleName, c.LastName, c.Company} {
+		addWords(s)
+	}
+	for _, a := range c.Addresses {
+		addWords(a.City)
+	}
+	var emails []string
+	for _, e := range c.Emails {
+		addr := strings.ToLower(e.Address)
+		emails = append(emails, addr)
+		if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+			addWords(addr[:at])
+			terms[addr[at+1:]] = true
+		}
+	}
+	phones := map[string]bool{}
+	for _, p := range c.Phones {
+		d := app.Digits(p.Number)
+		for i := 0; i+3 <= len(d); i++ {
+			phones[d[i:]] = true
+		}
+	}
+	return map[string]any{
+		fOwner:                     c.OwnerID,
+		fStatus:                    string(c.Status),
+		fGroup:                     c.GroupIDs,
+		fTerms:                     keysOf(terms),
+		fEmail:                     emails,
+		fPhone:                     keysOf(phones),
+		sortField(app.SortName):    c.SortValue(app.SortName),
+		sortField(app.SortCreated): c.SortValue(app.SortCreated),
+		sortField(app.SortUpdated): c.SortValue(app.SortUpdated),
+	}
+}
+
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// words folds s and splits it into letters-and-digits words.
+func words(s string) []string {
+	return strings.FieldsFunc(app.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// Index implements app.Index.
+func (ix *Index) Index(_ context.Context, cs []*app.Contact) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	b := ix.idx.NewBatch()
+	for _, c := range cs {
+		if err := b.Index(c.ID, Document(c)); err != nil {
+			return fmt.Errorf("search: index %s: %w", c.ID, err)
+		}
+	}
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: batch: %w", err)
+	}
+	return nil
+}
+
+// Delete implements app.Index.
+func (ix *Index) Delete(_ context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	b := ix.idx.NewBatch()
+	for _, id := range ids {
+		b.Delete(id)
+	}
+	if err := ix.idx.Batch(b); err != nil {
+		return fmt.Errorf("search: delete batch: %w", err)
+	}
+	return nil
+}
+
+// Count implements app.Index.
+func (ix *Index) Count() (uint64, error) { return ix.idx.DocCount() }
+
+// Search implements app.Index.
+func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int, bool, error) {
+	if q.OwnerID == "" {
+		return nil, 0, false, errors.New("search: owner is required")
+	}
+	conj := []query.Query{term(fOwner, q.OwnerID)}
+	if q.Status != "" && q.Status != app.StatusAll {
+		conj = append(conj, term(fStatus, string(q.Status)))
+	}
+	if q.GroupID != "" {
+		conj = append(conj, term(fGroup, q.GroupID))
+	}
+	conj = append(conj, TextQuery(q.Text)...)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(conj...), q.Limit+1, 0, false)
+	req.Score = "none"
+	sf := sortField(q.Sort)
+	if q.Desc {
+		req.SortBy([]string{"-" + sf, "-_id"})
+	} else {
+		req.SortBy([]string{sf, "_id"})
+	}
+	if q.After != nil {
+		req.SetSearchAfter([]string{q.After.Value, q.After.ID})
+	}
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("search: query: %w", err)
+	}
+	ids := make([]string, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	more := len(ids) > q.Limit
+	if more {
+		ids = ids[:q.Limit]
+	}
+	return ids, int(res.Total), more, nil
+}
+
+func term(field, v string) query.Query {
+	t := bleve.NewTermQuery(v)
+	t.SetField(field)
+	return t
+}
+
+func prefix(field, v string) query.Query {
+	p := bleve.NewPrefixQuery(v)
+	p.SetField(field)
+	return p
+}
+
+// TextQuery turns what an agent typed into one query per word, all of which must match:
+// a word with "@" matches an address by prefix (or a domain after a leading "@"); a phone-like
+// word (digits and + - ( ) . only, 3+ digits) matches any part of a phone number; any other word
+// matches the prefix of a name, company, city or email word, or of a whole domain.
+func TextQuery(text string) []query.Query {
+	text = strings.TrimSpace(app.Fold(text))
+	if text == "" {
+		return nil
+	}
+	if isPhoneLike(text) {
+		return []query.Query{prefix(fPhone, app.Digits(text))}
+	}
+	var out []query.Query
+	for _, tok := range strings.Fields(text) {
+		switch {
+		case strings.Contains(tok, "@"):
+			alts := []query.Query{prefix(fEmail, tok)}
+			if d := strings.TrimLeft(tok, "@"); d != "" && !strings.Contains(d, "@") {
+				alts = append(alts, prefix(fTerms, d))
+			}
+			out = append(out, or(alts...))
+		case isPhoneLike(tok):
+			out = append(out, prefix(fPhone, app.Digits(tok)))
+		default:
+			ws := words(tok)
+			if len(ws) == 0 {
+				continue
+			}
+			if len(ws) == 1 && ws[0] == tok {
+				out = append(out, prefix(fTerms, tok))
+				continue
+			}
+			parts := make([]query.Query, len(ws))
+			for i, w := range ws {
+				parts[i] = prefix(fTerms, w)
+			}
+			out = append(out, or(prefix(fTerms, tok), bleve.NewConjunctionQuery(parts...)))
+		}
+	}
+	return out
+}
+
+func or(qs ...query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func isPhoneLike(s string) bool {
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-(). ", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 3
+}

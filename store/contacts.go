@@ -1,0 +1,389 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"agentbook/app"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func sortKey(c *app.Contact, field string) string {
+	v := strings.ReplaceAll(c.SortValue(field), "\x00", "")
+	return pContactSort + c.OwnerID + "/" + string(c.Status) + "/" + field + "/" + v + "\x00" + c.ID
+}
+
+func countKey(owner string, status app.ContactStatus) string {
+	return pCount + owner + "/" + string(status)
+}
+
+// secondaryKeys lists every index key a stored contact owns (besides its record and count).
+func secondaryKeys(c *app.Contact) []string {
+	ks := make([]string, 0, len(sortFields)+len(c.Emails))
+	for _, f := range sortFields {
+		ks = append(ks, sortKey(c, f))
+	}
+	seen := map[string]bool{}
+	for _, e := range c.Emails {
+		k := pContactMail + c.OwnerID + "/" + app.EmailKey(e.Address) + "/" + c.ID
+		if !seen[k] {
+			seen[k] = true
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+func (s *Store) mark(txn *badger.Txn, id string) error {
+	seq, err := s.seq.Next()
+	if err != nil {
+		return err
+	}
+	return putUint(txn, pMark+id, seq+1) // seq 0 means "no mark"
+}
+
+func addCount(txn *badger.Txn, key string, delta int64) error {
+	n, err := getUint(txn, key)
+	if err != nil {
+		return err
+	}
+	v := int64(n) + delta
+	if v < 0 {
+		v = 0
+	}
+	return putUint(txn, key, uint64(v))
+}
+
+func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
+	if err := setJSON(txn, pContact+c.ID, c); err != nil {
+		return err
+	}
+	for _, k := range secondaryKeys(c) {
+		if err := txn.Set([]byte(k), nil); err != nil {
+			return err
+		}
+	}
+	return s.mark(txn, c.ID)
+}
+
+// CreateContacts implements app.Store. Large batches are split into transactions of 500.
+func (s *Store) CreateContacts(_ context.Context, cs []*app.Contact) error {
+	const chunk = 500
+	for start := 0; start < len(cs); start += chunk {
+		part := cs[start:min(start+chunk, len(cs))]
+		err := s.update(func(txn *badger.Txn) error {
+			counts := map[string]int64{}
+			for _, c := range part {
+				if _, err := txn.Get([]byte(pContact + c.ID)); err == nil {
+					return app.Errorf(app.ECONFLICT, "A contact with ID %s already exists.", c.ID)
+				}
+				if err := s.putContact(txn, c); err != nil {
+					return err
+				}
+				counts[countKey(c.OwnerID, c.Status)]++
+			}
+			for k, d := range counts {
+				if err := addCount(txn, k, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: create contacts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, error) {
+	var cur app.Contact
+	err := getJSON(txn, pContact+id, &cur)
+	if errors.Is(err, badger.ErrKeyNotFound) || (err == nil && cur.OwnerID != ownerID) {
+		return nil, notFound("Contact")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &cur, nil
+}
+
+func (s *Store) removeContact(txn *badger.Txn, c *app.Contact) error {
+	for _, k := range secondaryKeys(c) {
+		if err := txn.Delete([]byte(k)); err != nil {
+			return err
+		}
+	}
+	return txn.Delete([]byte(pContact + c.ID))
+}
+
+// UpdateContact implements app.Store.
+func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
+	err := s.update(func(txn *badger.Txn) error {
+		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != c.Version-1 {
+			return app.Errorf(app.ECONFLICT, "This contact was changed since you opened it. Reload it and make your change again.")
+		}
+		if err := s.removeContact(txn, cur); err != nil {
+			return err
+		}
+		if err := s.putContact(txn, c); err != nil {
+			return err
+		}
+		if cur.Status != c.Status {
+			if err := addCount(txn, countKey(c.OwnerID, cur.Status), -1); err != nil {
+				return err
+			}
+			return addCount(txn, countKey(c.OwnerID, c.Status), 1)
+		}
+		return nil
+	})
+	if err != nil && app.ErrorCode(err) == app.EINTERNAL {
+		return fmt.Errorf("store: update contact %s: %w", c.ID, err)
+	}
+	return err
+}
+
+// DeleteContact implements app.Store.
+func (s *Store) DeleteContact(_ context.Context, ownerID, id string) error {
+	err := s.update(func(txn *badger.Txn) error {
+		cur, err := s.loadOwned(txn, ownerID, id)
+		if err != nil {
+			return err
+		}
+		if err := s.removeContact(txn, cur); err != nil {
+			return err
+		}
+		if err := s.mark(txn, id); err != nil {
+			return err
+		}
+		return addCount(txn, countKey(ownerID, cur.Status), -1)
+	})
+	if err != nil && app.ErrorCode(err) == app.EINTERNAL {
+		return fmt.Errorf("store: delete contact %s: %w", id, err)
+	}
+	return err
+}
+
+// Contact implements app.Store.
+func (s *Store) Contact(_ context.Context, ownerID, id string) (*app.Contact, error) {
+	var c *app.Contact
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		c, err = s.loadOwned(txn, ownerID, id)
+		return err
+	})
+	if err != nil && app.ErrorCode(err) == app.EINTERNAL {
+		return nil, fmt.Errorf("store: contact %s: %w", id, err)
+	}
+	return c, err
+}
+
+// ContactsByID implements app.Store.
+func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, error) {
+	out := make([]*app.Contact, 0, len(ids))
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, id := range ids {
+			var c app.Contact
+			err := getJSON(txn, pContact+id, &c)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, &c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: contacts by id: %w", err)
+	}
+	return out, nil
+}
+
+// ContactIDsByEmail implements app.Store.
+func (s *Store) ContactIDsByEmail(_ context.Context, ownerID, email string) ([]string, error) {
+	prefix := pContactMail + ownerID + "/" + app.EmailKey(email) + "/"
+	var ids []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, k := range keys(txn, prefix, 0) {
+			ids = append(ids, strings.TrimPrefix(k, prefix))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// ListContacts implements app.Store: it walks the ordered keys, so the cost is the page size,
+// not the number of contacts.
+func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Contact, bool, error) {
+	prefix := pContactSort + p.OwnerID + "/" + string(p.Status) + "/" + p.Sort + "/"
+	var ids []string
+	more := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.PrefetchValues = false
+		opt.Prefix = []byte(prefix)
+		opt.Reverse = p.Desc
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		var after string
+		switch {
+		case p.After != nil:
+			after = prefix + p.After.Value + "\x00" + p.After.ID
+			it.Seek([]byte(after))
+		case p.Desc:
+			it.Seek([]byte(prefix + "\xff"))
+		default:
+			it.Rewind()
+		}
+		for ; it.Valid(); it.Next() {
+			k := string(it.Item().Key())
+			if k == after {
+				continue
+			}
+			if len(ids) == p.Limit {
+				more = true
+				break
+			}
+			ids = append(ids, k[strings.LastIndexByte(k, 0)+1:])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: list contacts: %w", err)
+	}
+	cs, err := s.ContactsByID(context.Background(), ids)
+	return cs, more, err
+}
+
+// CountContacts implements app.Store.
+func (s *Store) CountContacts(_ context.Context, ownerID string, status app.ContactStatus) (int, error) {
+	var n uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		n, err = getUint(txn, countKey(ownerID, status))
+		return err
+	})
+	return int(n), err
+}
+
+// EachContact implements app.Store.
+func (s *Store) EachContact(ctx context.Context, fn func(*app.Contact) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pContact), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var c app.Contact
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &c) }); err != nil {
+				return err
+			}
+			if err := fn(&c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// --- index marks ---
+
+// IndexMarks implements app.Store.
+func (s *Store) IndexMarks(_ context.Context, limit int) ([]app.IndexMark, error) {
+	var out []app.IndexMark
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pMark), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(out) < limit; it.Next() {
+			m := app.IndexMark{ID: strings.TrimPrefix(string(it.Item().Key()), pMark)}
+			if err := it.Item().Value(func(b []byte) error {
+				if len(b) == 8 {
+					m.Seq = binary.BigEndian.Uint64(b)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IndexMarkSeq implements app.Store.
+func (s *Store) IndexMarkSeq(_ context.Context, id string) (uint64, error) {
+	var n uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		n, err = getUint(txn, pMark+id)
+		return err
+	})
+	return n, err
+}
+
+// ClearIndexMarks implements app.Store. These writes need no fsync of their own: a lost clear
+// only means a record is indexed once more.
+func (s *Store) ClearIndexMarks(_ context.Context, marks []app.IndexMark) error {
+	for start := 0; start < len(marks); start += 1000 {
+		part := marks[start:min(start+1000, len(marks))]
+		err := s.update(func(txn *badger.Txn) error {
+			for _, m := range part {
+				seq, err := getUint(txn, pMark+m.ID)
+				if err != nil {
+					return err
+				}
+				if seq == m.Seq {
+					if err := txn.Delete([]byte(pMark + m.ID)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: clear index marks: %w", err)
+		}
+	}
+	return nil
+}
+
+// MarkAllForIndex implements app.Store.
+func (s *Store) MarkAllForIndex(ctx context.Context) (int, error) {
+	var ids []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, k := range keys(txn, pContact, 0) {
+			ids = append(ids, strings.TrimPrefix(k, pContact))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for start := 0; start < len(ids); start += 1000 {
+		part := ids[start:min(start+1000, len(ids))]
+		if err := s.update(func(txn *badger.Txn) error {
+			for _, id := range part {
+				if err := s.mark(txn, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return 0, fmt.Errorf("store: mark all: %w", err)
+		}
+	}
+	return len(ids), nil
+}

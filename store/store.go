@@ -1,0 +1,438 @@
+// Package store keeps agentbook's records in Badger: one key per record, secondary index keys
+// and index marks written in the same transaction as the record they describe.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"agentbook/app"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Key layout. Every key starts with a short type prefix; IDs are ULIDs.
+//
+//	u/<id>                           user JSON
+//	ue/<email>                       user ID by lower-cased email
+//	s/<hash>                         session JSON
+//	t/<hash>                         API token JSON
+//	c/<id>                           contact JSON
+//	ce/<owner>/<email>/<id>          contact by address (many contacts may share one)
+//	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys: name, created, updated
+//	cn/<owner>/<status>              contact count (uint64)
+//	ix/<id>                          index mark: seq of the last write not yet indexed
+//	g/<owner>/<id>                   group JSON
+//	gn/<owner>/<lower name>          group ID by name
+//	p/<user>/<name>                  preference JSON
+const (
+	pUser        = "u/"
+	pUserEmail   = "ue/"
+	pSession     = "s/"
+	pToken       = "t/"
+	pContact     = "c/"
+	pContactMail = "ce/"
+	pContactSort = "cs/"
+	pCount       = "cn/"
+	pMark        = "ix/"
+	pGroup       = "g/"
+	pGroupName   = "gn/"
+	pPref        = "p/"
+)
+
+var sortFields = []string{app.SortName, app.SortCreated, app.SortUpdated}
+
+// Options configures Open.
+type Options struct {
+	Dir      string // "" opens an in-memory store (tests)
+	Logger   *slog.Logger
+	InMemory bool
+}
+
+// Store is the Badger implementation of app.Store.
+type Store struct {
+	db     *badger.DB
+	seq    *badger.Sequence
+	logger *slog.Logger
+}
+
+var _ app.Store = (*Store)(nil)
+
+// Open opens (or creates) the store. Badger is sized for an office server rather than its
+// defaults: 3×16 MB memtables, a 32 MB block cache and a 16 MB index cache keep resident
+// memory far below 300 MB at 100,000 contacts. SyncWrites is on: a write the user was told
+// succeeded survives kill -9.
+func Open(opt Options) (*Store, error) {
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	bo := badger.DefaultOptions(opt.Dir).
+		WithInMemory(opt.InMemory || opt.Dir == "").
+		WithSyncWrites(true).
+		WithLogger(badgerLogger{logger.With("component", "badger")}).
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
+		WithNumLevelZeroTables(3).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(4 << 20).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumCompactors(2).
+		WithNumVersionsToKeep(1)
+	db, err := badger.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
+	}
+	seq, err := db.GetSequence([]byte("seq/index"), 1000)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sequence: %w", err)
+	}
+	return &Store{db: db, seq: seq, logger: logger.With("component", "store")}, nil
+}
+
+// Close releases the sequence and closes Badger.
+func (s *Store) Close() error {
+	if err := s.seq.Release(); err != nil {
+		s.logger.Warn("release sequence", "err", err)
+	}
+	return s.db.Close()
+}
+
+// DB exposes Badger for backup and value-log GC.
+func (s *Store) DB() *badger.DB { return s.db }
+
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any)   { b.l.Error(strings.TrimSpace(fmt.Sprintf(f, a...))) }
+func (b badgerLogger) Warningf(f string, a ...any) { b.l.Warn(strings.TrimSpace(fmt.Sprintf(f, a...))) }
+func (b badgerLogger) Infof(string, ...any)        {}
+func (b badgerLogger) Debugf(string, ...any)       {}
+
+// update runs fn in a read-write transaction, retrying on conflicts with concurrent writers.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		err = s.db.Update(fn)
+		if !errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 200 * time.Microsecond)
+	}
+	return err
+}
+
+func getJSON(txn *badger.Txn, key string, v any) error {
+	item, err := txn.Get([]byte(key))
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+func setJSON(txn *badger.Txn, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set([]byte(key), b)
+}
+
+func getString(txn *badger.Txn, key string) (string, error) {
+	item, err := txn.Get([]byte(key))
+	if err != nil {
+		return "", err
+	}
+	b, err := item.ValueCopy(nil)
+	return string(b), err
+}
+
+func getUint(txn *badger.Txn, key string) (uint64, error) {
+	item, err := txn.Get([]byte(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("bad counter at %s", key)
+		}
+		n = binary.BigEndian.Uint64(b)
+		return nil
+	})
+	return n, err
+}
+
+func putUint(txn *badger.Txn, key string, n uint64) error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return txn.Set([]byte(key), b[:])
+}
+
+func notFound(what string) error { return app.Errorf(app.ENOTFOUND, "%s not found.", what) }
+
+// keys lists the keys with prefix (keys only, no values).
+func keys(txn *badger.Txn, prefix string, limit int) []string {
+	opt := badger.DefaultIteratorOptions
+	opt.PrefetchValues = false
+	opt.Prefix = []byte(prefix)
+	it := txn.NewIterator(opt)
+	defer it.Close()
+	var out []string
+	for it.Rewind(); it.Valid(); it.Next() {
+		out = append(out, string(it.Item().Key()))
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out
+}
+
+// --- users, sessions, tokens ---
+
+// CreateUser implements app.Store.
+func (s *Store) CreateUser(_ context.Context, u *app.User) error {
+	return s.update(func(txn *badger.Txn) error {
+		ek := pUserEmail + app.EmailKey(u.Email)
+		if _, err := txn.Get([]byte(ek)); err == nil {
+			return app.Errorf(app.ECONFLICT, "An agent with this email already exists.")
+		}
+		if err := txn.Set([]byte(ek), []byte(u.ID)); err != nil {
+			return err
+		}
+		return setJSON(txn, pUser+u.ID, u)
+	})
+}
+
+// UpdateUser implements app.Store.
+func (s *Store) UpdateUser(_ context.Context, u *app.User) error {
+	return s.update(func(txn *badger.Txn) error {
+		var cur app.User
+		if err := getJSON(txn, pUser+u.ID, &cur); errors.Is(err, badger.ErrKeyNotFound) {
+			return notFound("Agent")
+		} else if err != nil {
+			return err
+		}
+		if cur.Version != u.Version {
+			return app.Errorf(app.ECONFLICT, "This agent was changed by someone else. Reload and try again.")
+		}
+		if app.EmailKey(cur.Email) != app.EmailKey(u.Email) {
+			ek := pUserEmail + app.EmailKey(u.Email)
+			if _, err := txn.Get([]byte(ek)); err == nil {
+				return app.Errorf(app.ECONFLICT, "An agent with this email already exists.")
+			}
+			if err := txn.Delete([]byte(pUserEmail + app.EmailKey(cur.Email))); err != nil {
+				return err
+			}
+			if err := txn.Set([]byte(ek), []byte(u.ID)); err != nil {
+				return err
+			}
+		}
+		next := *u
+		next.Version++
+		return setJSON(txn, pUser+u.ID, &next)
+	})
+}
+
+// User implements app.Store.
+func (s *Store) User(_ context.Context, id string) (*app.User, error) {
+	var u app.User
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, pUser+id, &u) })
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, notFound("Agent")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user %s: %w", id, err)
+	}
+	return &u, nil
+}
+
+// UserByEmail implements app.Store.
+func (s *Store) UserByEmail(_ context.Context, email string) (*app.User, error) {
+	var u app.User
+	err := s.db.View(func(txn *badger.Txn) error {
+		id, err := getString(txn, pUserEmail+app.EmailKey(email))
+		if err != nil {
+			return err
+		}
+		return getJSON(txn, pUser+id, &u)
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, notFound("Agent")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user by email: %w", err)
+	}
+	return &u, nil
+}
+
+// Users implements app.Store.
+func (s *Store) Users(_ context.Context) ([]*app.User, error) {
+	var out []*app.User
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pUser)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var u app.User
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &u) }); err != nil {
+				return err
+			}
+			out = append(out, &u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: users: %w", err)
+	}
+	return out, nil
+}
+
+// CountUsers implements app.Store.
+func (s *Store) CountUsers(_ context.Context) (int, error) {
+	n := 0
+	err := s.db.View(func(txn *badger.Txn) error {
+		n = len(keys(txn, pUser, 0))
+		return nil
+	})
+	return n, err
+}
+
+// PutSession implements app.Store.
+func (s *Store) PutSession(_ context.Context, sess *app.Session) error {
+	return s.update(func(txn *badger.Txn) error { return setJSON(txn, pSession+sess.ID, sess) })
+}
+
+// Session implements app.Store.
+func (s *Store) Session(_ context.Context, id string) (*app.Session, error) {
+	var sess app.Session
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, pSession+id, &sess) })
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, notFound("Session")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: session: %w", err)
+	}
+	return &sess, nil
+}
+
+// DeleteSession implements app.Store.
+func (s *Store) DeleteSession(_ context.Context, id string) error {
+	return s.update(func(txn *badger.Txn) error { return txn.Delete([]byte(pSession + id)) })
+}
+
+// DeleteExpiredSessions implements app.Store.
+func (s *Store) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+	var expired []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pSession), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var sess app.Session
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &sess) }); err != nil {
+				return err
+			}
+			if !now.Before(sess.ExpiresAt) {
+				expired = append(expired, string(it.Item().Key()))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, k := range expired {
+		if err := wb.Delete([]byte(k)); err != nil {
+			return 0, err
+		}
+	}
+	return len(expired), wb.Flush()
+}
+
+// PutToken implements app.Store.
+func (s *Store) PutToken(_ context.Context, t *app.Token) error {
+	return s.update(func(txn *badger.Txn) error { return setJSON(txn, pToken+t.ID, t) })
+}
+
+// Token implements app.Store.
+func (s *Store) Token(_ context.Context, id string) (*app.Token, error) {
+	var t app.Token
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, pToken+id, &t) })
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, notFound("Token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: token: %w", err)
+	}
+	return &t, nil
+}
+
+// --- preferences ---
+
+// GetPref implements app.Store.
+func (s *Store) GetPref(_ context.Context, userID, name string, v any) error {
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, pPref+userID+"/"+name, v) })
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return notFound("Preference")
+	}
+	return err
+}
+
+// PutPref implements app.Store.
+func (s *Store) PutPref(_ context.Context, userID, name string, v any) error {
+	return s.update(func(txn *badger.Txn) error { return setJSON(txn, pPref+userID+"/"+name, v) })
+}
+
+// --- groups ---
+
+// CreateGroup implements app.Store.
+func (s *Store) CreateGroup(_ context.Context, g *app.Group) error {
+	return s.update(func(txn *badger.Txn) error {
+		nk := pGroupName + g.OwnerID + "/" + app.Fold(g.Name)
+		if _, err := txn.Get([]byte(nk)); err == nil {
+			return &app.Error{Code: app.ECONFLICT, Message: "You already have a group with this name.",
+				Fields: map[string]string{"name": "You already have a group with this name."}}
+		}
+		if err := txn.Set([]byte(nk), []byte(g.ID)); err != nil {
+			return err
+		}
+		return setJSON(txn, pGroup+g.OwnerID+"/"+g.ID, g)
+	})
+}
+
+// Groups implements app.Store.
+func (s *Store) Groups(_ context.Context, ownerID string) ([]*app.Group, error) {
+	var out []*app.Group
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pGroupName + ownerID + "/")})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			id, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			var g app.Group
+			if err := getJSON(txn, pGroup+ownerID+"/"+string(id), &g); err != nil {
+				return err
+			}
+			out = append(out, &g)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: groups: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,359 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"agentbook/app"
+
+	g "maragu.dev/gomponents"
+	. "maragu.dev/gomponents/html"
+)
+
+// ContactsProps fills the Contact Management page.
+type ContactsProps struct {
+	PageProps
+	QuickAdd QuickAddProps
+	List     ContactListProps
+}
+
+// ContactListProps fills the contact list fragment that the filter, sort and pager replace.
+type ContactListProps struct {
+	Items      []*app.Contact
+	GroupNames map[string]string // group ID → name
+	Groups     []*app.Group
+	Total      int
+	Query      ListQuery
+	Next, Prev string // encoded cursors; "" when there is no such page
+	Message    string // an error to show in place of rows
+}
+
+// ListQuery is the list state kept in the URL.
+type ListQuery struct {
+	Q      string
+	Status string
+	Group  string
+	Sort   string // name, -name, created, -created, updated, -updated
+	Page   int    // 1-based, for "Showing 51–100"
+	After  string
+	Before string
+}
+
+// Values encodes the list state as URL query values, leaving defaults out.
+func (q ListQuery) Values() url.Values {
+	v := url.Values{}
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	if q.Status != "" && q.Status != "active" {
+		v.Set("status", q.Status)
+	}
+	if q.Group != "" {
+		v.Set("group", q.Group)
+	}
+	if q.Sort != "" && q.Sort != "name" {
+		v.Set("sort", q.Sort)
+	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	if q.After != "" {
+		v.Set("after", q.After)
+	}
+	if q.Before != "" {
+		v.Set("before", q.Before)
+	}
+	return v
+}
+
+// URL is the address of the contacts page showing this list state.
+func (q ListQuery) URL() string {
+	if v := q.Values().Encode(); v != "" {
+		return "/contacts?" + v
+	}
+	return "/contacts"
+}
+
+// ContactsPage is the Contact Management page: Quick Add bar, filters, the list.
+func ContactsPage(p ContactsProps) g.Node {
+	p.Title = "Contact Management"
+	p.Nav = "contacts"
+	return Layout(p.PageProps,
+		Div(Class("page-head"),
+			H1(g.Text("Contact Management")),
+		),
+		QuickAddForm(p.QuickAdd),
+		ListControls(p.List),
+		ContactList(p.List),
+	)
+}
+
+// QuickAddProps fills the Quick Add bar.
+type QuickAddProps struct {
+	FirstName, LastName, Email string
+	Errors                     map[string]string
+	Duplicates                 []*app.Contact // the agent's contacts that already have Email
+	Added                      *app.Contact   // the contact just added, for the confirmation
+}
+
+// QuickAddForm is the Quick Add bar. The handler answers a submission with this form (cleared on
+// success, with the user's input and messages otherwise) and, on success, the new row out of band.
+func QuickAddForm(p QuickAddProps) g.Node {
+	return Form(ID("quick-add"), Class("quick-add card"), Method("post"), Action("/contacts/quick-add"),
+		hx("post", "/contacts/quick-add"), hx("target", "this"), hx("swap", "outerHTML"),
+		H2(Class("bar-title"), g.Text("Quick Add")),
+		Div(Class("quick-add-fields"),
+			FieldInput(Field{Label: "First name", Name: "first_name", ID: "qa-first", Value: p.FirstName, Error: p.Errors["first_name"], Autocomplete: "off"}),
+			FieldInput(Field{Label: "Last name", Name: "last_name", ID: "qa-last", Value: p.LastName, Error: p.Errors["last_name"], Autocomplete: "off"}),
+			FieldInput(Field{Label: "Email", Name: "email", ID: "qa-email", Type: "email", Value: p.Email, Error: p.Errors["email"], Autocomplete: "off"}),
+			Div(Class("field actions"), Button(Type("submit"), Class("primary"), ID("qa-add"), g.Text("Add"))),
+		),
+		g.If(len(p.Duplicates) > 0, duplicateWarning(p)),
+		g.If(p.Added != nil, g.Iff(p.Added != nil, func() g.Node {
+			return Div(Class("alert alert-success"), Role("status"), g.Textf("Added %s.", p.Added.DisplayName()))
+		})),
+	)
+}
+
+func duplicateWarning(p QuickAddProps) g.Node {
+	return Div(Class("alert alert-warning"), Role("alert"), ID("qa-duplicate"),
+		P(g.Textf("You already have a contact with %s: ", p.Email),
+			g.Map(p.Duplicates, func(c *app.Contact) g.Node {
+				return A(Href(ListQuery{Q: c.PrimaryEmail()}.URL()), Class("dup-link"), g.Text(c.DisplayName()))
+			}),
+			g.Text(". Add another contact with the same address anyway?"),
+		),
+		Button(Type("submit"), Name("force"), Value("1"), ID("qa-force"), g.Text("Add anyway")),
+	)
+}
+
+// QuickAddAdded is the response to a successful Quick Add: a cleared form with a confirmation,
+// and the new row prepended to the list out of band.
+func QuickAddAdded(p QuickAddProps, row *app.Contact, groupNames map[string]string, total int) g.Node {
+	return g.Group{
+		QuickAddForm(p),
+		Template(TBody(hx("swap-oob", "afterbegin:#contact-rows"), ContactRow(row, groupNames, true))),
+		Template(Tr(ID("empty-row"), hx("swap-oob", "delete"))),
+		countNode(total, true),
+	}
+}
+
+// ListControls is the filter bar: type-ahead text, status, group, sort. It lives outside the list
+// fragment so the text box keeps focus while the list is swapped.
+func ListControls(p ContactListProps) g.Node {
+	q := p.Query
+	return Form(ID("list-controls"), Class("list-controls"), Role("search"), Method("get"), Action("/contacts"),
+		hx("get", "/contacts"), hx("target", "#contact-list"), hx("swap", "outerHTML"),
+		hx("trigger", "input changed delay:200ms from:#filter-q, search from:#filter-q, change from:select, submit"),
+		hx("push-url", "true"), hx("sync", "this:replace"),
+		Div(Class("field grow"),
+			Label(For("filter-q"), g.Text("Filter contacts")),
+			Input(ID("filter-q"), Type("search"), Name("q"), Value(q.Q), Placeholder("Name, company, city, email or phone"),
+				AutoComplete("off"), Aria("controls", "contact-list")),
+		),
+		Div(Class("field"),
+			Label(For("filter-status"), g.Text("Status")),
+			Select(ID("filter-status"), Name("status"),
+				option("active", "Active", q.Status == "" || q.Status == "active"),
+				option("inactive", "Inactive", q.Status == "inactive"),
+				option("all", "All", q.Status == "all"),
+			),
+		),
+		Div(Class("field"),
+			Label(For("filter-group"), g.Text("Group")),
+			Select(ID("filter-group"), Name("group"),
+				option("", "All groups", q.Group == ""),
+				g.Map(p.Groups, func(gr *app.Group) g.Node { return option(gr.ID, gr.Name, q.Group == gr.ID) }),
+			),
+		),
+		Div(Class("field"),
+			Label(For("filter-sort"), g.Text("Sort")),
+			Select(ID("filter-sort"), Name("sort"),
+				option("name", "Name A–Z", q.Sort == "" || q.Sort == "name"),
+				option("-name", "Name Z–A", q.Sort == "-name"),
+				option("-created", "Newest first", q.Sort == "-created"),
+				option("created", "Oldest first", q.Sort == "created"),
+				option("-updated", "Recently updated", q.Sort == "-updated"),
+			),
+		),
+		NoScript(Button(Type("submit"), g.Text("Filter"))),
+	)
+}
+
+func option(value, text string, selected bool) g.Node {
+	return Option(Value(value), g.Text(text), g.If(selected, Selected()))
+}
+
+func countNode(total int, oob bool) g.Node {
+	return Span(ID("contact-count"), Class("count"), g.If(oob, hx("swap-oob", "true")),
+		g.Textf("%s contact%s", thousands(total), plural(total)))
+}
+
+// ContactList is the list fragment: count, table and pager.
+func ContactList(p ContactListProps) g.Node {
+	q := p.Query
+	start := (max(q.Page, 1)-1)*50 + 1
+	return Section(ID("contact-list"), Class("contact-list"), Aria("live", "polite"),
+		Div(Class("list-head"),
+			countNode(p.Total, false),
+			g.If(len(p.Items) > 0, Span(Class("range"), g.Textf("Showing %s–%s", thousands(start), thousands(start+len(p.Items)-1)))),
+		),
+		Alert("error", p.Message),
+		Div(Class("table-wrap"),
+			Table(Class("contacts"),
+				THead(Tr(
+					Th(Scope("col"), g.Text("Name")),
+					Th(Scope("col"), g.Text("Email")),
+					Th(Scope("col"), g.Text("Phone")),
+					Th(Scope("col"), g.Text("Company")),
+					Th(Scope("col"), g.Text("Groups")),
+					Th(Scope("col"), g.Text("Updated")),
+					Th(Scope("col"), Class("actions"), Span(Class("sr-only"), g.Text("Actions"))),
+				)),
+				TBody(ID("contact-rows"),
+					g.Map(p.Items, func(c *app.Contact) g.Node { return ContactRow(c, p.GroupNames, false) }),
+					g.If(len(p.Items) == 0, emptyRow(q)),
+				),
+			),
+		),
+		pager(p),
+	)
+}
+
+func emptyRow(q ListQuery) g.Node {
+	msg := "No contacts yet. Add your first one with Quick Add above."
+	if q.Q != "" || q.Group != "" || (q.Status != "" && q.Status != "active") {
+		msg = "No contacts match this filter."
+	}
+	return Tr(ID("empty-row"), Td(ColSpan("7"), Class("empty"),
+		g.Text(msg),
+		g.If(q.Q != "", g.Group{g.Text(" "), A(Href("/contacts"), g.Text("Clear the filter"))}),
+	))
+}
+
+func pager(p ContactListProps) g.Node {
+	if p.Next == "" && p.Prev == "" {
+		return nil
+	}
+	q := p.Query
+	page := max(q.Page, 1)
+	link := func(id, text string, lq ListQuery) g.Node {
+		u := lq.URL()
+		return A(ID(id), Href(u), hx("get", u), hx("target", "#contact-list"), hx("swap", "outerHTML"), hx("push-url", "true"), g.Text(text))
+	}
+	first, prev, next := q, q, q
+	first.After, first.Before, first.Page = "", "", 1
+	prev.After, prev.Before, prev.Page = "", p.Prev, page-1
+	next.After, next.Before, next.Page = p.Next, "", page+1
+	return Nav(Class("pager"), Aria("label", "Pages"),
+		g.If(page > 2, link("page-first", "« First", first)),
+		g.If(p.Prev != "", link("page-prev", "‹ Previous", prev)),
+		Span(Class("page-no"), g.Textf("Page %d", page)),
+		g.If(p.Next != "", link("page-next", "Next ›", next)),
+	)
+}
+
+// ContactRow is one contact in the list. fresh marks a row just added.
+func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node {
+	cls := "row"
+	if c.Status == app.StatusInactive {
+		cls += " inactive"
+	}
+	if fresh {
+		cls += " fresh"
+	}
+	var groups []string
+	for _, id := range c.GroupIDs {
+		if n, ok := groupNames[id]; ok {
+			groups = append(groups, n)
+		}
+	}
+	return Tr(ID("contact-"+c.ID), Class(cls), Data("version", strconv.FormatInt(c.Version, 10)),
+		Td(Class("name"), Strong(g.Text(c.DisplayName())), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
+		Td(g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
+			g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1)))),
+		Td(g.Text(c.PrimaryPhone())),
+		Td(g.Text(c.Company)),
+		Td(g.Map(groups, func(n string) g.Node { return Span(Class("chip"), g.Text(n)) })),
+		Td(Class("when"), Time(DateTime(c.UpdatedAt.Format("2006-01-02T15:04:05Z07:00")), g.Text(c.UpdatedAt.Local().Format("Jan 2, 2006")))),
+		Td(Class("actions"),
+			Button(Type("button"), Class("small edit-btn"), hx("get", "/contacts/"+c.ID+"/edit-row"),
+				hx("target", "closest tr"), hx("swap", "outerHTML"), Aria("label", "Edit "+c.DisplayName()), g.Text("Edit")),
+		),
+	)
+}
+
+// RowEditProps fills the inline edit form of a row.
+type RowEditProps struct {
+	Contact                           *app.Contact
+	FirstName, LastName, Email, Phone string
+	Version                           int64
+	Errors                            map[string]string
+	Message                           string
+	GroupNames                        map[string]string
+}
+
+// ContactEditRow turns a row into a small form: names, primary email, primary phone.
+// Save swaps the updated row back in; Cancel (or Escape) restores it.
+func ContactEditRow(p RowEditProps) g.Node {
+	c := p.Contact
+	id := c.ID
+	in := func(label, name, typ, value string) g.Node {
+		fid := "edit-" + id + "-" + name
+		return Div(Class("field compact"+errClass(p.Errors[name])),
+			Label(For(fid), g.Text(label)),
+			Input(ID(fid), Name(name), Type(typ), Value(value), AutoComplete("off"),
+				g.If(p.Errors[name] != "", g.Group{Aria("invalid", "true"), Aria("describedby", fid+"-err")})),
+			g.If(p.Errors[name] != "", Span(ID(fid+"-err"), Class("error"), g.Text(p.Errors[name]))),
+		)
+	}
+	return Tr(ID("contact-"+id), Class("row editing"),
+		Td(Class("name"), Div(Class("pair"), in("First name", "first_name", "text", p.FirstName), in("Last name", "last_name", "text", p.LastName))),
+		Td(in("Primary email", "email", "email", p.Email)),
+		Td(in("Primary phone", "phone", "tel", p.Phone)),
+		Td(g.Text(c.Company)),
+		Td(g.Text(strings.Join(groupList(c, p.GroupNames), ", "))),
+		Td(Class("when"), g.Text(c.UpdatedAt.Local().Format("Jan 2, 2006"))),
+		Td(Class("actions"),
+			Input(Type("hidden"), Name("version"), Value(strconv.FormatInt(p.Version, 10))),
+			g.If(p.Message != "", Div(Class("error row-error"), Role("alert"), g.Text(p.Message))),
+			Button(Type("button"), Class("small primary save-btn"), hx("put", "/contacts/"+id+"/row"), hx("include", "closest tr"),
+				hx("target", "closest tr"), hx("swap", "outerHTML"), g.Text("Save")),
+			Button(Type("button"), Class("small cancel-btn"), hx("get", "/contacts/"+id+"/row"),
+				hx("target", "closest tr"), hx("swap", "outerHTML"), g.Text("Cancel")),
+		),
+	)
+}
+
+func groupList(c *app.Contact, names map[string]string) []string {
+	var out []string
+	for _, id := range c.GroupIDs {
+		if n, ok := names[id]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
