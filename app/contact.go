@@ -131,7 +131,7 @@ func (c *Contact) SortValue(field string) string {
 	}
 	key := Fold(strings.Join(nonEmpty(c.LastName, c.FirstName, c.MiddleName), " "))
 	if key == "" {
-		key = "~" + Fold(c.DisplayName()) // nameless contacts sort after named ones
+		key = "\uffff" + Fold(c.DisplayName()) // nameless contacts sort after every named one
 	}
 	return key
 }
@@ -297,13 +297,27 @@ func Digits(s string) string {
 // Fold lower-cases s and removes diacritics ("José Ñúñez" → "jose nunez") so that sorting and
 // prefix search treat accented and plain letters alike.
 func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		out = s
 	}
-	return strings.ToLower(out)
+	return foldLetters.Replace(strings.ToLower(out))
 }
+
+// foldLetters spells the letters that Unicode does not decompose into a base letter and a mark.
+var foldLetters = strings.NewReplacer("ø", "o", "ł", "l", "ß", "ss", "æ", "ae", "œ", "oe", "đ", "d",
+	"ð", "d", "þ", "th", "ı", "i", "ħ", "h")
 
 func nonEmpty(ss ...string) []string {
 	out := ss[:0:0]

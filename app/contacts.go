@@ -135,8 +135,11 @@ func (s *ContactService) WithEmail(ctx context.Context, ownerID string, emails .
 // List returns one page of an agent's contacts. Unfiltered lists of one status are read from the
 // store's ordered keys (no sorting at all); text, group and "all" filters go through the index.
 func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList, error) {
-	if q.Limit <= 0 || q.Limit > MaxPageSize {
+	switch {
+	case q.Limit <= 0:
 		q.Limit = 50
+	case q.Limit > MaxPageSize:
+		q.Limit = MaxPageSize
 	}
 	switch q.Sort {
 	case SortName, SortCreated, SortUpdated:

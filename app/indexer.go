@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,10 +20,12 @@ type Indexer struct {
 
 	mu      sync.Mutex // serialises read-record-then-index so an older read never wins
 	clearMu sync.Mutex
+	flushMu sync.Mutex // one flush at a time: Reconcile's flush must wait for one in progress
 	pending []IndexMark
 	wake    chan struct{}
 	done    chan struct{}
 	stop    chan struct{}
+	started atomic.Bool
 }
 
 // NewIndexer returns an Indexer; call Start to clear marks in the background and Close to stop.
@@ -36,6 +39,7 @@ func NewIndexer(store Store, index Index, logger *slog.Logger) *Indexer {
 
 // Start runs the background loop that clears index marks in batches.
 func (ix *Indexer) Start() {
+	ix.started.Store(true)
 	go func() {
 		defer close(ix.done)
 		t := time.NewTicker(500 * time.Millisecond)
@@ -61,10 +65,16 @@ func (ix *Indexer) Close() {
 	default:
 	}
 	close(ix.stop)
-	<-ix.done
+	if ix.started.Load() {
+		<-ix.done
+	} else {
+		ix.flush()
+	}
 }
 
 func (ix *Indexer) flush() {
+	ix.flushMu.Lock()
+	defer ix.flushMu.Unlock()
 	ix.clearMu.Lock()
 	marks := ix.pending
 	ix.pending = nil
@@ -114,19 +124,34 @@ func (ix *Indexer) sync(ctx context.Context, ids []string) ([]IndexMark, error) 
 	defer ix.mu.Unlock()
 	// Read the marks before the records: a write that lands in between bumps its mark's seq,
 	// so clearing the seq read here leaves the newer mark in place.
-	marks := make([]IndexMark, 0, len(ids))
-	for _, id := range ids {
-		seq, err := ix.store.IndexMarkSeq(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if seq != 0 {
-			marks = append(marks, IndexMark{ID: id, Seq: seq})
-		}
-	}
-	cs, err := ix.store.ContactsByID(ctx, ids)
+	marks, err := ix.store.IndexMarksFor(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	// Large batches (seed, rebuild) are split in two halves indexed concurrently: the halves hold
+	// different IDs, and the index builds each half's segment in the calling goroutine, so this
+	// uses both cores of a small server.
+	if len(ids) < 400 {
+		return marks, ix.indexIDs(ctx, ids)
+	}
+	half := len(ids) / 2
+	errs := make(chan error, 1)
+	go func() { errs <- ix.indexIDs(ctx, ids[half:]) }()
+	err1 := ix.indexIDs(ctx, ids[:half])
+	if err2 := <-errs; err1 == nil {
+		err1 = err2
+	}
+	if err1 != nil {
+		return nil, err1
+	}
+	return marks, nil
+}
+
+// indexIDs indexes the stored contacts with the given IDs and removes the missing ones.
+func (ix *Indexer) indexIDs(ctx context.Context, ids []string) error {
+	cs, err := ix.store.ContactsByID(ctx, ids)
+	if err != nil {
+		return err
 	}
 	found := make(map[string]bool, len(cs))
 	for _, c := range cs {
@@ -139,12 +164,12 @@ func (ix *Indexer) sync(ctx context.Context, ids []string) ([]IndexMark, error) 
 		}
 	}
 	if err := ix.index.Index(ctx, cs); err != nil {
-		return nil, fmt.Errorf("indexer: index %d contacts: %w", len(cs), err)
+		return fmt.Errorf("indexer: index %d contacts: %w", len(cs), err)
 	}
 	if err := ix.index.Delete(ctx, gone); err != nil {
-		return nil, fmt.Errorf("indexer: delete %d contacts: %w", len(gone), err)
+		return fmt.Errorf("indexer: delete %d contacts: %w", len(gone), err)
 	}
-	return marks, nil
+	return nil
 }
 
 // Reconcile indexes every contact that is still marked: after a crash between a store write and

@@ -85,6 +85,8 @@ type Store interface {
 	MarkAllForIndex(ctx context.Context) (int, error)
 	// IndexMarkSeq returns the current seq of a contact's mark, or 0 when none.
 	IndexMarkSeq(ctx context.Context, id string) (uint64, error)
+	// IndexMarksFor returns the current marks of the given contacts (those without one are left out).
+	IndexMarksFor(ctx context.Context, ids []string) ([]IndexMark, error)
 
 	// CreateGroup stores a group; ECONFLICT if the agent has one with the same name (any case).
 	CreateGroup(ctx context.Context, g *Group) error

@@ -21,7 +21,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-3"
+const Version = "contacts-6"
 
 const versionFile = "agentbook-index-version"
 
@@ -74,7 +74,7 @@ const (
 	fGroup  = "group"
 	fTerms  = "terms" // folded words of names, company, cities, email local parts; email domains
 	fEmail  = "email" // full lower-cased addresses
-	fPhone  = "phone" // every suffix (3+ digits) of each phone's digits, so any part matches
+	fPhone  = "phone" // phone digits and their usual tails; see PhoneTerms
 )
 
 func sortField(name string) string { return "s_" + name }
@@ -127,15 +127,20 @@ func Document(c *app.Contact) map[string]any {
 		addr := strings.ToLower(e.Address)
 		emails = append(emails, addr)
 		if at := strings.LastIndexByte(addr, '@'); at >= 0 {
-			addWords(addr[:at])
+			// Name-like words of the local part ("jane.doe84" → "jane", "doe"); digits are left
+			// out so that a one-letter prefix expands to a few hundred words, not one per contact.
+			for _, w := range words(addr[:at]) {
+				if w = strings.TrimRightFunc(w, unicode.IsDigit); len(w) > 1 && !strings.ContainsFunc(w, unicode.IsDigit) {
+					terms[w] = true
+				}
+			}
 			terms[addr[at+1:]] = true
 		}
 	}
 	phones := map[string]bool{}
 	for _, p := range c.Phones {
-		d := app.Digits(p.Number)
-		for i := 0; i+3 <= len(d); i++ {
-			phones[d[i:]] = true
+		for _, t := range PhoneTerms(p.Number) {
+			phones[t] = true
 		}
 	}
 	return map[string]any{
@@ -162,6 +167,27 @@ func keysOf(m map[string]bool) []string {
 // words folds s and splits it into letters-and-digits words.
 func words(s string) []string {
 	return strings.FieldsFunc(app.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// PhoneTerms returns the digit strings a phone number is found by, with a prefix query on any of
+// them: all its digits, the national number (without a leading country code 1), the local
+// number (last 7) and the line number (last 4). So "+1 (415) 555-0100" is found by "415555",
+// "555-0100", "(415) 555-01", "0100" and "14155550100", whatever their punctuation.
+func PhoneTerms(number string) []string {
+	d := app.Digits(number)
+	if len(d) < 3 {
+		return nil
+	}
+	out := []string{d}
+	if len(d) == 11 && d[0] == '1' {
+		out = append(out, d[1:])
+	}
+	for _, n := range []int{7, 4} {
+		if len(d) > n {
+			out = append(out, d[len(d)-n:])
+		}
+	}
+	return out
 }
 
 // Index implements app.Index.
@@ -252,7 +278,8 @@ func prefix(field, v string) query.Query {
 
 // TextQuery turns what an agent typed into one query per word, all of which must match:
 // a word with "@" matches an address by prefix (or a domain after a leading "@"); a phone-like
-// word (digits and + - ( ) . only, 3+ digits) matches any part of a phone number; any other word
+// word (digits and + - ( ) . only, 3+ digits) matches the start of a phone number, of its
+// national, local or line number (PhoneTerms); any other word
 // matches the prefix of a name, company, city or email word, or of a whole domain.
 func TextQuery(text string) []query.Query {
 	text = strings.TrimSpace(app.Fold(text))

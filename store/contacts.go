@@ -323,6 +323,24 @@ func (s *Store) IndexMarks(_ context.Context, limit int) ([]app.IndexMark, error
 	return out, err
 }
 
+// IndexMarksFor implements app.Store.
+func (s *Store) IndexMarksFor(_ context.Context, ids []string) ([]app.IndexMark, error) {
+	out := make([]app.IndexMark, 0, len(ids))
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, id := range ids {
+			seq, err := getUint(txn, pMark+id)
+			if err != nil {
+				return err
+			}
+			if seq != 0 {
+				out = append(out, app.IndexMark{ID: id, Seq: seq})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // IndexMarkSeq implements app.Store.
 func (s *Store) IndexMarkSeq(_ context.Context, id string) (uint64, error) {
 	var n uint64

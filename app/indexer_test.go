@@ -1,0 +1,216 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"agentbook/app"
+	"agentbook/store/storetest"
+)
+
+// newPerson returns an unsaved contact with a name and an email.
+func newPerson(first, last, email string) *app.Contact {
+	return &app.Contact{FirstName: first, LastName: last, Emails: []app.Email{{Address: email}}}
+}
+
+// findText lists the agent's contacts matching text (any status) and returns their display names.
+func findText(t *testing.T, cs *app.ContactService, owner, text string) []string {
+	t.Helper()
+	l, err := cs.List(context.Background(), app.ContactQuery{OwnerID: owner, Text: text, Status: app.StatusAll, Limit: app.MaxPageSize})
+	if err != nil {
+		t.Fatalf("List(%q): %v", text, err)
+	}
+	names := []string{}
+	for _, c := range l.Items {
+		names = append(names, c.DisplayName())
+	}
+	return names
+}
+
+func TestIndexerSyncOnWrite(t *testing.T) {
+	ctx := context.Background()
+	cs, _, _, _ := storetest.Services(t)
+	owner := app.NewID()
+	c, err := cs.Create(ctx, owner, newPerson("José", "García", "jose@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		text string
+		want []string
+	}{
+		{"a created contact is found by text at once", func() error { return nil }, "jose", []string{"José García"}},
+		{"a created contact is found by email at once", func() error { return nil }, "jose@ex", []string{"José García"}},
+		{"an edited contact is found by its new name at once", func() error {
+			c.LastName = "Ruiz"
+			var err error
+			c, err = cs.Update(ctx, owner, c)
+			return err
+		}, "ruiz", []string{"José Ruiz"}},
+		{"an edited contact is no longer found by its old name", func() error { return nil }, "garcia", []string{}},
+		{"a deleted contact is no longer found", func() error { return cs.Delete(ctx, owner, c.ID) }, "jose", []string{}},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if err := s.do(); err != nil {
+				t.Fatal(err)
+			}
+			if got := findText(t, cs, owner, s.text); !slices.Equal(got, s.want) {
+				t.Errorf("List(%q) = %q, want %q", s.text, got, s.want)
+			}
+		})
+	}
+}
+
+func TestIndexerReconcileAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	cs, _, st, ix := storetest.Services(t)
+	owner := app.NewID()
+	var saved []*app.Contact
+	for _, p := range [][3]string{{"Ann", "Lee", "ann@example.com"}, {"Bob", "Brown", "bob@example.com"}, {"Cy", "Cole", "cy@example.com"}} {
+		c, err := cs.Create(ctx, owner, newPerson(p[0], p[1], p[2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved = append(saved, c)
+	}
+
+	// The "crash": records written to the store whose index update never happened.
+	now := time.Now().UTC()
+	var created []*app.Contact
+	for _, p := range [][3]string{{"Dee", "Dale", "dee@example.com"}, {"Eve", "Eton", "eve@example.com"}} {
+		c := newPerson(p[0], p[1], p[2])
+		c.Normalize()
+		c.ID, c.OwnerID, c.CreatedAt, c.UpdatedAt, c.Version = app.NewID(), owner, now, now, 1
+		created = append(created, c)
+	}
+	if err := st.CreateContacts(ctx, created); err != nil {
+		t.Fatal(err)
+	}
+	renamed := *saved[1]
+	renamed.LastName, renamed.Version, renamed.UpdatedAt = "Black", renamed.Version+1, now.Add(time.Second)
+	if err := st.UpdateContact(ctx, &renamed); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteContact(ctx, owner, saved[2].ID); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("before reconciling, the index misses the crashed writes", func(t *testing.T) {
+		if got := findText(t, cs, owner, "dee"); len(got) != 0 {
+			t.Fatalf("the index already has an unsynced contact: %q", got)
+		}
+		if got := findText(t, cs, owner, "brown"); !slices.Equal(got, []string{"Bob Black"}) {
+			t.Fatalf("the stale index entry should find Bob by his old name (record loaded from the store): %q", got)
+		}
+	})
+	t.Run("Reconcile indexes exactly the contacts written since the last sync", func(t *testing.T) {
+		n, err := cs.Indexer.Reconcile(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 4 { // two created, one updated, one deleted
+			t.Errorf("Reconcile indexed %d contacts, want 4", n)
+		}
+		if marks, _ := st.IndexMarks(ctx, 100); len(marks) != 0 {
+			t.Errorf("marks left after Reconcile: %v", marks)
+		}
+	})
+	t.Run("after reconciling, every crashed write is searchable", func(t *testing.T) {
+		for text, want := range map[string][]string{
+			"dee":     {"Dee Dale"},
+			"eve@":    {"Eve Eton"},
+			"black":   {"Bob Black"},
+			"brown":   {},
+			"cy":      {},
+			"example": {"Bob Black", "Dee Dale", "Eve Eton", "Ann Lee"},
+		} {
+			if got := findText(t, cs, owner, text); !slices.Equal(got, want) {
+				t.Errorf("List(%q) = %q, want %q", text, got, want)
+			}
+		}
+		if n, _ := ix.Count(); n != 4 {
+			t.Errorf("index holds %d documents, want 4", n)
+		}
+	})
+	t.Run("a second Reconcile finds nothing to do", func(t *testing.T) {
+		if n, err := cs.Indexer.Reconcile(ctx); err != nil || n != 0 {
+			t.Errorf("Reconcile = %d, %v; want 0", n, err)
+		}
+	})
+}
+
+func TestIndexerRebuild(t *testing.T) {
+	ctx := context.Background()
+	cs, _, st, _ := storetest.Services(t)
+	owner, other := app.NewID(), app.NewID()
+	var last []*app.Contact
+	for i := range 30 {
+		c, err := cs.Create(ctx, owner, newPerson("First", fmt.Sprintf("Person%02d", i), fmt.Sprintf("p%02d@example.com", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = append(last, c)
+	}
+	for i := 0; i < 30; i += 3 {
+		last[i].LastName = fmt.Sprintf("Renamed%02d", i)
+		c, err := cs.Update(ctx, owner, last[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		last[i] = c
+	}
+	if err := cs.Delete(ctx, owner, last[29].ID); err != nil {
+		t.Fatal(err)
+	}
+	last = last[:29]
+	if _, err := cs.Create(ctx, other, newPerson("Other", "Agent", "o@example.com")); err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := storetest.OpenIndex(t)
+	indexer := app.NewIndexer(st, fresh, nil)
+	indexer.Start()
+	t.Cleanup(indexer.Close)
+	rebuilt := &app.ContactService{Store: st, Index: fresh, Indexer: indexer, Now: time.Now}
+	if _, err := indexer.Rebuild(ctx); err != nil {
+		t.Fatalf("Rebuild: %v", err)
+	}
+
+	t.Run("the rebuilt index holds every stored contact and nothing else", func(t *testing.T) {
+		if n, err := fresh.Count(); err != nil || n != 30 {
+			t.Errorf("Count = %d, %v; want 29 of the owner's and 1 of the other agent's", n, err)
+		}
+	})
+	t.Run("every contact is found as it was last saved", func(t *testing.T) {
+		for i, c := range last {
+			if got := findText(t, rebuilt, owner, c.LastName); !slices.Equal(got, []string{c.DisplayName()}) {
+				t.Errorf("contact %d: List(%q) = %q, want %q", i, c.LastName, got, c.DisplayName())
+			}
+		}
+	})
+	t.Run("old names and deleted contacts are not found", func(t *testing.T) {
+		for _, text := range []string{"person00", "person03", "person29", "p29@"} {
+			if got := findText(t, rebuilt, owner, text); len(got) != 0 {
+				t.Errorf("List(%q) = %q, want nothing", text, got)
+			}
+		}
+	})
+	t.Run("the rebuilt index answers like the one kept in step", func(t *testing.T) {
+		for _, text := range []string{"first", "renamed", "person1", "example.com"} {
+			if got, want := findText(t, rebuilt, owner, text), findText(t, cs, owner, text); !slices.Equal(got, want) {
+				t.Errorf("List(%q) on the rebuilt index = %q, on the live one %q", text, got, want)
+			}
+		}
+	})
+	t.Run("no contact is left marked", func(t *testing.T) {
+		if marks, _ := st.IndexMarks(ctx, 100); len(marks) != 0 {
+			t.Errorf("marks left after Rebuild: %v", marks)
+		}
+	})
+}
