@@ -172,6 +172,50 @@ func (ix *Indexer) indexIDs(ctx context.Context, ids []string) error {
 	return nil
 }
 
+// indexNew indexes contacts this process just created, from the copies in hand instead of
+// re-reading them, and clears their marks. A contact whose mark is no longer its creation
+// version was changed since, and is re-read as usual.
+func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	ix.mu.Lock()
+	marks, err := ix.store.IndexMarksFor(ctx, ids)
+	if err != nil {
+		ix.mu.Unlock()
+		return err
+	}
+	seq := make(map[string]uint64, len(marks))
+	for _, m := range marks {
+		seq[m.ID] = m.Seq
+	}
+	var fresh []*Contact
+	var changed []string
+	for _, c := range cs {
+		if seq[c.ID] == uint64(c.Version) {
+			fresh = append(fresh, c)
+		} else {
+			changed = append(changed, c.ID)
+		}
+	}
+	half := len(fresh) / 2
+	errs := make(chan error, 1)
+	go func() { errs <- ix.index.Index(ctx, fresh[half:]) }()
+	err = ix.index.Index(ctx, fresh[:half])
+	if err2 := <-errs; err == nil {
+		err = err2
+	}
+	if err == nil {
+		err = ix.indexIDs(ctx, changed)
+	}
+	ix.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("indexer: index new contacts: %w", err)
+	}
+	return ix.store.ClearIndexMarks(ctx, marks)
+}
+
 // Reconcile indexes every contact that is still marked: after a crash between a store write and
 // the index update, or after Rebuild. It returns how many contacts it indexed.
 func (ix *Indexer) Reconcile(ctx context.Context) (int, error) {

@@ -102,15 +102,15 @@ func (s *ContactService) Seed(ctx context.Context, ownerID string, n int) (int, 
 		}
 		gids = append(gids, id)
 	}
-	const batch = 2000
-	type job struct{ ids []string }
+	const batch = 5000
+	type job struct{ cs []*Contact }
 	jobs := make(chan job, 2)
 	errc := make(chan error, 1)
 	go func() { // index batch k while the store writes batch k+1
 		var ierr error
 		for j := range jobs {
 			if ierr == nil {
-				ierr = s.Indexer.syncNow(ctx, j.ids)
+				ierr = s.Indexer.indexNew(ctx, j.cs)
 			}
 		}
 		errc <- ierr
@@ -125,11 +125,7 @@ func (s *ContactService) Seed(ctx context.Context, ownerID string, n int) (int, 
 		if werr = s.Store.CreateContacts(ctx, cs); werr != nil {
 			break
 		}
-		ids := make([]string, len(cs))
-		for i, c := range cs {
-			ids[i] = c.ID
-		}
-		jobs <- job{ids}
+		jobs <- job{cs}
 		done += k
 	}
 	close(jobs)

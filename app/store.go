@@ -21,8 +21,9 @@ type Cursor struct {
 	ID    string
 }
 
-// IndexMark records that a contact changed and the search index may not have it yet.
-// Seq grows with every write, so a mark is only cleared for the write that was indexed.
+// IndexMark records that a contact changed and the search index may not have it yet. Seq is the
+// contact's version after the write (version+1 for a deletion, the maximum for a rebuild): it
+// grows with every write, so a mark is only cleared for the state that was indexed.
 type IndexMark struct {
 	ID  string
 	Seq uint64

@@ -21,7 +21,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-6"
+const Version = "contacts-9"
 
 const versionFile = "agentbook-index-version"
 
@@ -81,7 +81,7 @@ func sortField(name string) string { return "s_" + name }
 
 // newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
 // queries and documents agree exactly), no _all field, no stored fields, no term vectors, doc
-// values only on the three sort fields.
+// values only on the sort fields (name, updated; created order is ID order).
 func newMapping() mapping.IndexMapping {
 	kw := func(docValues bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
@@ -96,9 +96,10 @@ func newMapping() mapping.IndexMapping {
 	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
-	for _, name := range []string{app.SortName, app.SortCreated, app.SortUpdated} {
+	for _, name := range []string{app.SortName, app.SortUpdated} {
 		doc.AddFieldMappingsAt(sortField(name), kw(true))
 	}
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = keyword.Name
@@ -151,7 +152,6 @@ func Document(c *app.Contact) map[string]any {
 		fEmail:                     emails,
 		fPhone:                     keysOf(phones),
 		sortField(app.SortName):    c.SortValue(app.SortName),
-		sortField(app.SortCreated): c.SortValue(app.SortCreated),
 		sortField(app.SortUpdated): c.SortValue(app.SortUpdated),
 	}
 }
@@ -240,14 +240,25 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 	conj = append(conj, TextQuery(q.Text)...)
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(conj...), q.Limit+1, 0, false)
 	req.Score = "none"
-	sf := sortField(q.Sort)
-	if q.Desc {
-		req.SortBy([]string{"-" + sf, "-_id"})
-	} else {
-		req.SortBy([]string{sf, "_id"})
-	}
+	// Created order is ID order (ULIDs), so it needs no field of its own.
+	order, after := []string{sortField(q.Sort), "_id"}, []string(nil)
 	if q.After != nil {
-		req.SetSearchAfter([]string{q.After.Value, q.After.ID})
+		after = []string{q.After.Value, q.After.ID}
+	}
+	if q.Sort == app.SortCreated {
+		order = order[1:]
+		if after != nil {
+			after = after[1:]
+		}
+	}
+	if q.Desc {
+		for i := range order {
+			order[i] = "-" + order[i]
+		}
+	}
+	req.SortBy(order)
+	if after != nil {
+		req.SetSearchAfter(after)
 	}
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {

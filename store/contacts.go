@@ -39,13 +39,15 @@ func secondaryKeys(c *app.Contact) []string {
 	return ks
 }
 
-func (s *Store) mark(txn *badger.Txn, id string) error {
-	seq, err := s.seq.Next()
-	if err != nil {
-		return err
-	}
-	return putUint(txn, pMark+id, seq+1) // seq 0 means "no mark"
+// mark records that the contact's state seq (its version; version+1 for a deletion) is not
+// indexed yet. Versions only grow and IDs are never reused, so a mark is cleared only by an
+// indexer that read that exact state or a later one.
+func (s *Store) mark(txn *badger.Txn, id string, seq uint64) error {
+	return putUint(txn, pMark+id, seq)
 }
+
+// rebuildSeq marks a contact for a rebuild; any later write replaces it with its version.
+const rebuildSeq = ^uint64(0)
 
 func addCount(txn *badger.Txn, key string, delta int64) error {
 	n, err := getUint(txn, key)
@@ -68,7 +70,7 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
 			return err
 		}
 	}
-	return s.mark(txn, c.ID)
+	return s.mark(txn, c.ID, uint64(c.Version))
 }
 
 // CreateContacts implements app.Store. Large batches are split into transactions of 500.
@@ -162,7 +164,7 @@ func (s *Store) DeleteContact(_ context.Context, ownerID, id string) error {
 		if err := s.removeContact(txn, cur); err != nil {
 			return err
 		}
-		if err := s.mark(txn, id); err != nil {
+		if err := s.mark(txn, id, uint64(cur.Version)+1); err != nil {
 			return err
 		}
 		return addCount(txn, countKey(ownerID, cur.Status), -1)
@@ -394,7 +396,7 @@ func (s *Store) MarkAllForIndex(ctx context.Context) (int, error) {
 		part := ids[start:min(start+1000, len(ids))]
 		if err := s.update(func(txn *badger.Txn) error {
 			for _, id := range part {
-				if err := s.mark(txn, id); err != nil {
+				if err := s.mark(txn, id, rebuildSeq); err != nil {
 					return err
 				}
 			}

@@ -27,7 +27,7 @@ import (
 //	ce/<owner>/<email>/<id>          contact by address (many contacts may share one)
 //	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys: name, created, updated
 //	cn/<owner>/<status>              contact count (uint64)
-//	ix/<id>                          index mark: seq of the last write not yet indexed
+//	ix/<id>                          index mark: version of the last write not yet indexed
 //	g/<owner>/<id>                   group JSON
 //	gn/<owner>/<lower name>          group ID by name
 //	p/<user>/<name>                  preference JSON
@@ -58,7 +58,6 @@ type Options struct {
 // Store is the Badger implementation of app.Store.
 type Store struct {
 	db     *badger.DB
-	seq    *badger.Sequence
 	logger *slog.Logger
 }
 
@@ -91,19 +90,11 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	seq, err := db.GetSequence([]byte("seq/index"), 1000)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: sequence: %w", err)
-	}
-	return &Store{db: db, seq: seq, logger: logger.With("component", "store")}, nil
+	return &Store{db: db, logger: logger.With("component", "store")}, nil
 }
 
 // Close releases the sequence and closes Badger.
 func (s *Store) Close() error {
-	if err := s.seq.Release(); err != nil {
-		s.logger.Warn("release sequence", "err", err)
-	}
 	return s.db.Close()
 }
 

@@ -79,6 +79,7 @@ func (q ListQuery) URL() string {
 func ContactsPage(p ContactsProps) g.Node {
 	p.Title = "Contact Management"
 	p.Nav = "contacts"
+	p.QuickAdd.CSRF = p.CSRF
 	return Layout(p.PageProps,
 		Div(Class("page-head"),
 			H1(g.Text("Contact Management")),
@@ -91,6 +92,7 @@ func ContactsPage(p ContactsProps) g.Node {
 
 // QuickAddProps fills the Quick Add bar.
 type QuickAddProps struct {
+	CSRF                       string // for the form's plain (no-JavaScript) submission
 	FirstName, LastName, Email string
 	Errors                     map[string]string
 	Duplicates                 []*app.Contact // the agent's contacts that already have Email
@@ -103,6 +105,7 @@ func QuickAddForm(p QuickAddProps) g.Node {
 	return Form(ID("quick-add"), Class("quick-add card"), Method("post"), Action("/contacts/quick-add"),
 		hx("post", "/contacts/quick-add"), hx("target", "this"), hx("swap", "outerHTML"),
 		H2(Class("bar-title"), g.Text("Quick Add")),
+		g.If(p.CSRF != "", CSRFField(p.CSRF)),
 		Div(Class("quick-add-fields"),
 			FieldInput(Field{Label: "First name", Name: "first_name", ID: "qa-first", Value: p.FirstName, Error: p.Errors["first_name"], Autocomplete: "off"}),
 			FieldInput(Field{Label: "Last name", Name: "last_name", ID: "qa-last", Value: p.LastName, Error: p.Errors["last_name"], Autocomplete: "off"}),
@@ -129,13 +132,13 @@ func duplicateWarning(p QuickAddProps) g.Node {
 }
 
 // QuickAddAdded is the response to a successful Quick Add: a cleared form with a confirmation,
-// and the new row prepended to the list out of band.
+// and the new row prepended to the list out of band (CSS hides an empty-state row behind it).
+// A negative total leaves the count alone (the list on screen is filtered).
 func QuickAddAdded(p QuickAddProps, row *app.Contact, groupNames map[string]string, total int) g.Node {
 	return g.Group{
 		QuickAddForm(p),
 		Template(TBody(hx("swap-oob", "afterbegin:#contact-rows"), ContactRow(row, groupNames, true))),
-		Template(Tr(ID("empty-row"), hx("swap-oob", "delete"))),
-		countNode(total, true),
+		g.If(total >= 0, countNode(total, true)),
 	}
 }
 

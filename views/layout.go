@@ -41,6 +41,7 @@ func Layout(p PageProps, body ...g.Node) g.Node {
 		Head: []g.Node{
 			Meta(Name("htmx-config"), Content(`{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"refreshOnHistoryMiss":true}`)),
 			Link(Rel("stylesheet"), Href("/static/app.css")),
+			Link(Rel("icon"), Href("/static/favicon.svg"), Type("image/svg+xml")),
 			Script(Src("/vendor/htmx.min.js"), Defer()),
 			Script(Src("/static/app.js"), Defer()),
 		},

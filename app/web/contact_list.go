@@ -145,6 +145,7 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		return err
 	}
 	if isHX(c) && c.Request().Header.Get("HX-Target") == "contact-list" {
+		c.Response().Header().Set("HX-Push-Url", list.Query.URL()) // the short form, without defaults
 		return render(c, http.StatusOK, views.ContactList(list))
 	}
 	return render(c, http.StatusOK, views.ContactsPage(views.ContactsProps{PageProps: pageProps(c), List: list}))

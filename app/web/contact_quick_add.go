@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 
 	"agentbook/app"
 	"agentbook/views"
@@ -14,7 +15,7 @@ import (
 func (s *Server) quickAddContact(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	in := views.QuickAddProps{FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Email: c.FormValue("email")}
+	in := views.QuickAddProps{CSRF: csrfToken(c), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Email: c.FormValue("email")}
 	contact := &app.Contact{FirstName: in.FirstName, LastName: in.LastName}
 	if email := app.NormalizeEmail(in.Email); email != "" {
 		contact.Emails = []app.Email{{Address: email, Label: "Home"}}
@@ -54,14 +55,30 @@ func (s *Server) quickAddContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, Status: app.StatusActive, Limit: 1})
-	if err != nil {
-		return err
-	}
 	if !isHX(c) {
 		return c.Redirect(http.StatusSeeOther, "/contacts")
 	}
-	return render(c, http.StatusOK, views.QuickAddAdded(views.QuickAddProps{Added: created}, created, groupNames(gs), res.Total))
+	// The count on screen is of the list as filtered; only an unfiltered one is updated.
+	total := -1
+	if !filtered(c.Request().Header.Get("HX-Current-URL")) {
+		res, err := s.contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, Status: app.StatusActive, Limit: 1})
+		if err != nil {
+			return err
+		}
+		total = res.Total
+	}
+	return render(c, http.StatusOK, views.QuickAddAdded(views.QuickAddProps{CSRF: csrfToken(c), Added: created}, created, groupNames(gs), total))
+}
+
+// filtered reports whether the page at u lists contacts with a text, group or status filter.
+func filtered(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	q := p.Query()
+	st := q.Get("status")
+	return q.Get("q") != "" || q.Get("group") != "" || (st != "" && st != string(app.StatusActive))
 }
 
 // quickAddFields maps the contact's field names onto the Quick Add inputs.

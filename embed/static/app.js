@@ -17,7 +17,8 @@
     }
   });
 
-  document.addEventListener("htmx:afterSwap", function (ev) {
+  // Rows are handled after settling: until then htmx keeps the old row's class on the new one.
+  document.addEventListener("htmx:afterSettle", function (ev) {
     var el = ev.detail.elt;
     if (!el || !el.matches) return;
     // A row that turned into a form gets focus on its first field.
@@ -38,7 +39,7 @@
   });
 
   // A row that came back from an edit (Save, Cancel, Escape) gives focus back to its Edit button.
-  document.addEventListener("htmx:afterSwap", function (ev) {
+  document.addEventListener("htmx:afterSettle", function (ev) {
     var el = ev.detail.elt;
     if (el && el.matches && el.matches("tr.row:not(.editing)") && !el.contains(document.activeElement)) {
       var btn = el.querySelector(".edit-btn");
