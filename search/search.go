@@ -21,7 +21,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-9"
+const Version = "contacts-10"
 
 const versionFile = "agentbook-index-version"
 
@@ -81,7 +81,7 @@ func sortField(name string) string { return "s_" + name }
 
 // newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
 // queries and documents agree exactly), no _all field, no stored fields, no term vectors, doc
-// values only on the sort fields (name, updated; created order is ID order).
+// values only on the three sort fields.
 func newMapping() mapping.IndexMapping {
 	kw := func(docValues bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
@@ -96,7 +96,7 @@ func newMapping() mapping.IndexMapping {
 	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
-	for _, name := range []string{app.SortName, app.SortUpdated} {
+	for _, name := range []string{app.SortName, app.SortCreated, app.SortUpdated} {
 		doc.AddFieldMappingsAt(sortField(name), kw(true))
 	}
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
@@ -151,8 +151,9 @@ func Document(c *app.Contact) map[string]any {
 		fTerms:                     keysOf(terms),
 		fEmail:                     emails,
 		fPhone:                     keysOf(phones),
-		sortField(app.SortName):    c.SortValue(app.SortName),
-		sortField(app.SortUpdated): c.SortValue(app.SortUpdated),
+		sortField(app.SortName):    sortKey(c.SortValue(app.SortName), c.ID),
+		sortField(app.SortCreated): c.ID,
+		sortField(app.SortUpdated): sortKey(c.SortValue(app.SortUpdated), c.ID),
 	}
 }
 
@@ -189,6 +190,9 @@ func PhoneTerms(number string) []string {
 	}
 	return out
 }
+
+// sortKey is a sort value made unique by the contact's ID, in the store's key order.
+func sortKey(value, id string) string { return value + "\x00" + id }
 
 // Index implements app.Index.
 func (ix *Index) Index(_ context.Context, cs []*app.Contact) error {
@@ -240,25 +244,19 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 	conj = append(conj, TextQuery(q.Text)...)
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(conj...), q.Limit+1, 0, false)
 	req.Score = "none"
-	// Created order is ID order (ULIDs), so it needs no field of its own.
-	order, after := []string{sortField(q.Sort), "_id"}, []string(nil)
-	if q.After != nil {
-		after = []string{q.After.Value, q.After.ID}
-	}
-	if q.Sort == app.SortCreated {
-		order = order[1:]
-		if after != nil {
-			after = after[1:]
-		}
-	}
+	// One sort field whose values are unique (the ID is part of each) orders the hits totally, so
+	// no hit needs its external ID loaded just to break ties.
+	sf := sortField(q.Sort)
 	if q.Desc {
-		for i := range order {
-			order[i] = "-" + order[i]
-		}
+		sf = "-" + sf
 	}
-	req.SortBy(order)
-	if after != nil {
-		req.SetSearchAfter(after)
+	req.SortBy([]string{sf})
+	if q.After != nil {
+		v := sortKey(q.After.Value, q.After.ID)
+		if q.Sort == app.SortCreated {
+			v = q.After.ID
+		}
+		req.SetSearchAfter([]string{v})
 	}
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
