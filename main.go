@@ -177,7 +177,7 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	st, err := store.Open(store.Options{Dir: filepath.Join(data, "db"), Logger: logger})
+	st, err := store.Open(store.Options{Dir: filepath.Join(data, "db"), Logger: logger, Terms: search.Terms})
 	if err != nil {
 		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 			return nil, fmt.Errorf("the data folder %s is in use by another agentbook process", data)
@@ -197,7 +197,7 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	start := time.Now()
 	var n int
 	if fresh {
-		n, err = b.indexer.Rebuild(ctx)
+		n, err = b.reindex(ctx)
 	} else {
 		n, err = b.indexer.Reconcile(ctx)
 	}
@@ -222,7 +222,13 @@ func (b *backend) close() {
 	}
 }
 
-func (b *backend) reindex(ctx context.Context) (int, error) { return b.indexer.Rebuild(ctx) }
+// reindex rebuilds the index, and the search terms the store keeps, from the store's records.
+func (b *backend) reindex(ctx context.Context) (int, error) {
+	if _, err := b.store.RefreshTerms(ctx); err != nil {
+		return 0, err
+	}
+	return b.indexer.Rebuild(ctx)
+}
 
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	logger := newLogger(stderr, cfg.LogLevel)

@@ -174,6 +174,11 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 		}
 		return out, nil
 	}
+	if q.GroupID == "" && q.Status != StatusAll && q.Sort == SortName {
+		if out, ok, err := s.walkMatches(ctx, q); ok || err != nil {
+			return out, err
+		}
+	}
 	ids, total, more, err := s.Index.Search(ctx, q)
 	if err != nil {
 		return nil, err
@@ -199,6 +204,41 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 		}
 	}
 	return out, nil
+}
+
+// walkMatches answers a text filter that matches many contacts (a type-ahead of one or two
+// letters) by walking the store's name order and testing each contact's terms, which stops after
+// about Limit × (contacts / matches) entries. The index only counts. Sorting tens of thousands of
+// hits in the index costs more than that walk. ok is false when the filter is too selective for
+// the walk to pay off; the caller then asks the index to sort.
+func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
+	total, err := s.Index.CountMatches(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	all, err := s.Store.CountContacts(ctx, q.OwnerID, q.Status)
+	if err != nil {
+		return nil, false, err
+	}
+	// Expected entries walked: (Limit+1) × all/total. Walk when that stays under ~4,000.
+	if total == 0 || (q.Limit+1)*all > 4000*total {
+		return nil, false, nil
+	}
+	ids, more, complete, err := s.Store.MatchContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
+		Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit}, s.Index.Matcher(q.Text), 20000)
+	if err != nil || !complete {
+		return nil, false, err
+	}
+	items, err := s.Store.ContactsByID(ctx, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	out := &ContactList{Items: items, Total: total}
+	if more && len(items) > 0 {
+		last := items[len(items)-1]
+		out.Next = &Cursor{Value: last.SortValue(q.Sort), ID: last.ID}
+	}
+	return out, true, nil
 }
 
 // Groups lists an agent's groups by name.

@@ -73,6 +73,11 @@ type Store interface {
 	ContactIDsByEmail(ctx context.Context, ownerID, email string) ([]string, error)
 	// ListContacts returns one page of contacts in the stored order and whether more follow.
 	ListContacts(ctx context.Context, p ContactPage) ([]*Contact, bool, error)
+	// MatchContacts walks a page's stored order (name only) from p.After and returns the IDs of
+	// the first p.Limit contacts whose search terms satisfy match, and whether more follow.
+	// complete is false when it gave up after maxScan entries, or cannot walk this order; the
+	// caller then asks the index.
+	MatchContacts(ctx context.Context, p ContactPage, match func(terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// CountContacts returns how many contacts the agent has with the status.
 	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)
 	// EachContact calls fn for every contact of every agent, in ID order.
@@ -124,4 +129,9 @@ type Index interface {
 	Search(ctx context.Context, q ContactQuery) (ids []string, total int, more bool, err error)
 	// Count returns how many documents the index holds.
 	Count() (uint64, error)
+	// CountMatches returns how many contacts match q (Text, GroupID, Status), without sorting.
+	CountMatches(ctx context.Context, q ContactQuery) (int, error)
+	// Matcher returns a test of the store's search terms that accepts exactly the contacts a
+	// search for text finds.
+	Matcher(text string) func(terms []byte) bool
 }

@@ -3,6 +3,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -234,15 +235,7 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 	if q.OwnerID == "" {
 		return nil, 0, false, errors.New("search: owner is required")
 	}
-	conj := []query.Query{term(fOwner, q.OwnerID)}
-	if q.Status != "" && q.Status != app.StatusAll {
-		conj = append(conj, term(fStatus, string(q.Status)))
-	}
-	if q.GroupID != "" {
-		conj = append(conj, term(fGroup, q.GroupID))
-	}
-	conj = append(conj, TextQuery(q.Text)...)
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(conj...), q.Limit+1, 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), q.Limit+1, 0, false)
 	req.Score = "none"
 	// One sort field whose values are unique (the ID is part of each) orders the hits totally, so
 	// no hit needs its external ID loaded just to break ties.
@@ -273,6 +266,17 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 	return ids, int(res.Total), more, nil
 }
 
+func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
+	conj := []query.Query{term(fOwner, q.OwnerID)}
+	if q.Status != "" && q.Status != app.StatusAll {
+		conj = append(conj, term(fStatus, string(q.Status)))
+	}
+	if q.GroupID != "" {
+		conj = append(conj, term(fGroup, q.GroupID))
+	}
+	return append(conj, TextQuery(q.Text)...)
+}
+
 func term(field, v string) query.Query {
 	t := bleve.NewTermQuery(v)
 	t.SetField(field)
@@ -285,47 +289,156 @@ func prefix(field, v string) query.Query {
 	return p
 }
 
-// TextQuery turns what an agent typed into one query per word, all of which must match:
+// alt is one way a typed word can match: every prefix must start some term of the field.
+type alt struct {
+	field    string
+	prefixes []string
+}
+
+// clause is one typed word: it matches when any of its alts does.
+type clause []alt
+
+// parse turns what an agent typed into one clause per word, all of which must match:
 // a word with "@" matches an address by prefix (or a domain after a leading "@"); a phone-like
 // word (digits and + - ( ) . only, 3+ digits) matches the start of a phone number, of its
-// national, local or line number (PhoneTerms); any other word
-// matches the prefix of a name, company, city or email word, or of a whole domain.
-func TextQuery(text string) []query.Query {
+// national, local or line number (PhoneTerms); any other word matches the prefix of a name,
+// company, city or email word, or of a whole domain. TextQuery (for the index) and Matcher (for
+// the store's terms) both read these clauses, so they cannot disagree.
+func parse(text string) []clause {
 	text = strings.TrimSpace(app.Fold(text))
 	if text == "" {
 		return nil
 	}
 	if isPhoneLike(text) {
-		return []query.Query{prefix(fPhone, app.Digits(text))}
+		return []clause{{{fPhone, []string{app.Digits(text)}}}}
 	}
-	var out []query.Query
+	var out []clause
 	for _, tok := range strings.Fields(text) {
 		switch {
 		case strings.Contains(tok, "@"):
-			alts := []query.Query{prefix(fEmail, tok)}
+			c := clause{{fEmail, []string{tok}}}
 			if d := strings.TrimLeft(tok, "@"); d != "" && !strings.Contains(d, "@") {
-				alts = append(alts, prefix(fTerms, d))
+				c = append(c, alt{fTerms, []string{d}})
 			}
-			out = append(out, or(alts...))
+			out = append(out, c)
 		case isPhoneLike(tok):
-			out = append(out, prefix(fPhone, app.Digits(tok)))
+			out = append(out, clause{{fPhone, []string{app.Digits(tok)}}})
 		default:
 			ws := words(tok)
 			if len(ws) == 0 {
 				continue
 			}
 			if len(ws) == 1 && ws[0] == tok {
-				out = append(out, prefix(fTerms, tok))
+				out = append(out, clause{{fTerms, []string{tok}}})
 				continue
 			}
-			parts := make([]query.Query, len(ws))
-			for i, w := range ws {
-				parts[i] = prefix(fTerms, w)
-			}
-			out = append(out, or(prefix(fTerms, tok), bleve.NewConjunctionQuery(parts...)))
+			out = append(out, clause{{fTerms, []string{tok}}, {fTerms, ws}})
 		}
 	}
 	return out
+}
+
+// TextQuery turns what an agent typed into index queries, one per word, all of which must match.
+func TextQuery(text string) []query.Query {
+	var out []query.Query
+	for _, c := range parse(text) {
+		alts := make([]query.Query, len(c))
+		for i, a := range c {
+			ps := make([]query.Query, len(a.prefixes))
+			for j, p := range a.prefixes {
+				ps[j] = prefix(a.field, p)
+			}
+			if len(ps) == 1 {
+				alts[i] = ps[0]
+			} else {
+				alts[i] = bleve.NewConjunctionQuery(ps...)
+			}
+		}
+		out = append(out, or(alts...))
+	}
+	return out
+}
+
+// Terms encodes the searchable terms of a contact for the store to keep beside its name order:
+// each term is a field letter (t, e, p) and the term, separated by 0x1f.
+func Terms(c *app.Contact) []byte {
+	doc := Document(c)
+	var b []byte
+	for _, f := range []string{fTerms, fEmail, fPhone} {
+		for _, t := range doc[f].([]string) {
+			if len(b) > 0 {
+				b = append(b, 0x1f)
+			}
+			b = append(b, f[0])
+			b = append(b, t...)
+		}
+	}
+	return b
+}
+
+// Matcher returns a test of Terms that agrees exactly with TextQuery: the contacts it accepts are
+// the contacts the index finds for text.
+func (ix *Index) Matcher(text string) func(terms []byte) bool {
+	return Matcher(text)
+}
+
+// Matcher is Index.Matcher without an index.
+func Matcher(text string) func(terms []byte) bool {
+	cs := parse(text)
+	return func(terms []byte) bool {
+		for _, c := range cs {
+			if !c.matches(terms) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func (c clause) matches(terms []byte) bool {
+	for _, a := range c {
+		if a.matches(terms) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a alt) matches(terms []byte) bool {
+	for _, p := range a.prefixes {
+		if !hasTermPrefix(terms, a.field[0], p) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasTermPrefix reports whether some term of the field starts with p.
+func hasTermPrefix(terms []byte, field byte, p string) bool {
+	for len(terms) > 0 {
+		i := bytes.IndexByte(terms, 0x1f)
+		t := terms
+		if i >= 0 {
+			t, terms = terms[:i], terms[i+1:]
+		} else {
+			terms = nil
+		}
+		if len(t) > 0 && t[0] == field && len(t)-1 >= len(p) && string(t[1:1+len(p)]) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// CountMatches returns how many contacts match q, without sorting or loading any of them.
+func (ix *Index) CountMatches(ctx context.Context, q app.ContactQuery) (int, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), 0, 0, false)
+	req.Score = "none"
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return 0, fmt.Errorf("search: count: %w", err)
+	}
+	return int(res.Total), nil
 }
 
 func or(qs ...query.Query) query.Query {

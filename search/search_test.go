@@ -161,6 +161,17 @@ func TestSearchText(t *testing.T) {
 			if got := f.names(t, app.ContactQuery{Text: tt.text}); !slices.Equal(got, tt.want) {
 				t.Errorf("Search(%q) = %q, want %q", tt.text, got, tt.want)
 			}
+			// The store's walk tests Terms with Matcher; it must accept exactly what the index finds.
+			match := search.Matcher(tt.text)
+			got := []string{}
+			for _, name := range []string{"José García", "Ann Lee", "Mary O'Brien", "Mark Smith"} {
+				if match(search.Terms(f.byName[name])) {
+					got = append(got, name)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Matcher(%q) accepts %q, want %q", tt.text, got, tt.want)
+			}
 		})
 	}
 }

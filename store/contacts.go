@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -67,6 +68,11 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
 	}
 	for _, k := range secondaryKeys(c) {
 		if err := txn.Set([]byte(k), nil); err != nil {
+			return err
+		}
+	}
+	if s.terms != nil {
+		if err := txn.Set([]byte(sortKey(c, app.SortName)), s.terms(c)); err != nil {
 			return err
 		}
 	}
@@ -266,6 +272,93 @@ func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Conta
 	}
 	cs, err := s.ContactsByID(context.Background(), ids)
 	return cs, more, err
+}
+
+// RefreshTerms rewrites the search terms kept with every contact's name-order key, after the
+// terms' encoding changed (it changes with the index's Version, so main calls this whenever the
+// index is rebuilt).
+func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
+	if s.terms == nil {
+		return 0, nil
+	}
+	n := 0
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	err := s.EachContact(ctx, func(c *app.Contact) error {
+		n++
+		return wb.Set([]byte(sortKey(c, app.SortName)), s.terms(c))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: refresh terms: %w", err)
+	}
+	if err := wb.Flush(); err != nil {
+		return 0, fmt.Errorf("store: refresh terms: %w", err)
+	}
+	return n, nil
+}
+
+// MatchContacts implements app.Store.
+func (s *Store) MatchContacts(_ context.Context, p app.ContactPage, match func([]byte) bool, maxScan int) ([]string, bool, bool, error) {
+	if p.Sort != app.SortName || s.terms == nil {
+		return nil, false, false, nil
+	}
+	prefix := pContactSort + p.OwnerID + "/" + string(p.Status) + "/" + p.Sort + "/"
+	var ids []string
+	more, complete := false, true
+	err := s.db.View(func(txn *badger.Txn) error {
+		opt := badger.DefaultIteratorOptions
+		opt.PrefetchValues = false // values are small and inline in the LSM tree
+		opt.Prefix = []byte(prefix)
+		opt.Reverse = p.Desc
+		it := txn.NewIterator(opt)
+		defer it.Close()
+		var after string
+		switch {
+		case p.After != nil:
+			after = prefix + p.After.Value + "\x00" + p.After.ID
+			it.Seek([]byte(after))
+		case p.Desc:
+			it.Seek([]byte(prefix + "\xff"))
+		default:
+			it.Rewind()
+		}
+		scanned := 0
+		for ; it.Valid(); it.Next() {
+			item := it.Item()
+			k := item.Key()
+			if string(k) == after {
+				continue
+			}
+			if scanned++; scanned > maxScan {
+				complete = false
+				return nil
+			}
+			ok, known := false, true
+			if err := item.Value(func(v []byte) error {
+				ok, known = match(v), len(v) > 0
+				return nil
+			}); err != nil {
+				return err
+			}
+			if !known { // written without terms: only the index can tell
+				complete = false
+				return nil
+			}
+			if !ok {
+				continue
+			}
+			if len(ids) == p.Limit {
+				more = true
+				return nil
+			}
+			ids = append(ids, string(k[bytes.LastIndexByte(k, 0)+1:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, false, fmt.Errorf("store: match contacts: %w", err)
+	}
+	return ids, more, complete, nil
 }
 
 // CountContacts implements app.Store.

@@ -26,6 +26,7 @@ import (
 //	c/<id>                           contact JSON
 //	ce/<owner>/<email>/<id>          contact by address (many contacts may share one)
 //	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys: name, created, updated
+//	                                 (the name key's value is the contact's search terms)
 //	cn/<owner>/<status>              contact count (uint64)
 //	ix/<id>                          index mark: version of the last write not yet indexed
 //	g/<owner>/<id>                   group JSON
@@ -53,11 +54,15 @@ type Options struct {
 	Dir      string // "" opens an in-memory store (tests)
 	Logger   *slog.Logger
 	InMemory bool
+	// Terms encodes a contact's search terms; they are kept as the value of its name-order key
+	// so that MatchContacts can filter while walking that order. Nil keeps no terms.
+	Terms func(*app.Contact) []byte
 }
 
 // Store is the Badger implementation of app.Store.
 type Store struct {
 	db     *badger.DB
+	terms  func(*app.Contact) []byte
 	logger *slog.Logger
 }
 
@@ -90,7 +95,7 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	return &Store{db: db, logger: logger.With("component", "store")}, nil
+	return &Store{db: db, terms: opt.Terms, logger: logger.With("component", "store")}, nil
 }
 
 // Close releases the sequence and closes Badger.

@@ -16,7 +16,7 @@ import (
 // Open returns an in-memory store that is closed when the test ends.
 func Open(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(store.Options{InMemory: true})
+	s, err := store.Open(store.Options{InMemory: true, Terms: search.Terms})
 	if err != nil {
 		t.Fatalf("open in-memory store: %v", err)
 	}
