@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -63,7 +62,7 @@ func addCount(txn *badger.Txn, key string, delta int64) error {
 }
 
 func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
-	if err := setJSON(txn, pContact+c.ID, c); err != nil {
+	if err := txn.Set([]byte(pContact+c.ID), encodeContact(c)); err != nil {
 		return err
 	}
 	for _, k := range secondaryKeys(c) {
@@ -111,7 +110,7 @@ func (s *Store) CreateContacts(_ context.Context, cs []*app.Contact) error {
 
 func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, error) {
 	var cur app.Contact
-	err := getJSON(txn, pContact+id, &cur)
+	err := getContact(txn, id, &cur)
 	if errors.Is(err, badger.ErrKeyNotFound) || (err == nil && cur.OwnerID != ownerID) {
 		return nil, notFound("Contact")
 	}
@@ -201,7 +200,7 @@ func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, e
 	err := s.db.View(func(txn *badger.Txn) error {
 		for _, id := range ids {
 			var c app.Contact
-			err := getJSON(txn, pContact+id, &c)
+			err := getContact(txn, id, &c)
 			if errors.Is(err, badger.ErrKeyNotFound) {
 				continue
 			}
@@ -382,7 +381,7 @@ func (s *Store) EachContact(ctx context.Context, fn func(*app.Contact) error) er
 				return err
 			}
 			var c app.Contact
-			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &c) }); err != nil {
+			if err := it.Item().Value(func(b []byte) error { return decodeContact(b, &c) }); err != nil {
 				return err
 			}
 			if err := fn(&c); err != nil {

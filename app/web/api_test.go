@@ -469,3 +469,44 @@ func TestAPIList(t *testing.T) {
 		}
 	})
 }
+
+func TestAPIGroups(t *testing.T) {
+	h := newHarness(t)
+	h.agent(t, "Ann Agent", "ann@example.com", false)
+	tok := h.token(t, "ann@example.com")
+
+	r := h.api(t, tok, http.MethodPost, "/api/v1/groups", map[string]string{"name": "  Past   Clients "})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create group: %d %s", r.status, r.body)
+	}
+	g := r.object(t)
+	if g["name"] != "Past Clients" || g["id"] == "" {
+		t.Errorf("group = %v, want the name tidied", g)
+	}
+	t.Run("a group name taken in any case is a 409", func(t *testing.T) {
+		h.api(t, tok, http.MethodPost, "/api/v1/groups", map[string]string{"name": "past clients"}).wantError(t, http.StatusConflict, "conflict")
+	})
+	t.Run("an empty group name is a 422 naming the field", func(t *testing.T) {
+		e := h.api(t, tok, http.MethodPost, "/api/v1/groups", map[string]string{"name": "  "}).wantError(t, http.StatusUnprocessableEntity, "invalid")
+		if e.Error.Fields["name"] == "" {
+			t.Errorf("fields = %v", e.Error.Fields)
+		}
+	})
+	t.Run("the list has the group", func(t *testing.T) {
+		l := h.api(t, tok, http.MethodGet, "/api/v1/groups", nil).object(t)
+		items, _ := l["items"].([]any)
+		if len(items) != 1 || l["total"] != float64(1) {
+			t.Errorf("groups = %v", l)
+		}
+	})
+	t.Run("a contact can be put in the group and filtered by it", func(t *testing.T) {
+		id, _ := g["id"].(string)
+		h.api(t, tok, http.MethodPost, "/api/v1/contacts", map[string]any{"first_name": "In", "groups": []map[string]string{{"id": id}}})
+		h.api(t, tok, http.MethodPost, "/api/v1/contacts", map[string]any{"first_name": "Out"})
+		var l apiList
+		h.api(t, tok, http.MethodGet, "/api/v1/contacts?group="+id, nil).decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].FirstName != "In" || l.Total != 1 {
+			t.Errorf("group filter gave %+v", l)
+		}
+	})
+}

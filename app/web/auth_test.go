@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -484,7 +485,7 @@ func TestAgents(t *testing.T) {
 
 	t.Run("the admin cannot disable their own account", func(t *testing.T) {
 		me, _ := h.accounts.UserByEmail(t.Context(), "ada@example.com")
-		if admin.get(t, "/agents").find("#agent-" + me.ID + " form").Length() != 0 {
+		if admin.get(t, "/agents").find("#agent-"+me.ID+" form").Length() != 0 {
 			t.Errorf("the admin's own row offers Disable")
 		}
 		p := admin.post(t, "/agents/"+me.ID+"/disable", nil)
@@ -493,5 +494,106 @@ func TestAgents(t *testing.T) {
 			t.Errorf("message = %q", p.text(".alert-error"))
 		}
 		admin.get(t, "/contacts").wantStatus(http.StatusOK)
+	})
+}
+
+func TestSessionLifetime(t *testing.T) {
+	h := newHarness(t)
+	clk := h.useClock()
+	h.agent(t, "Ann Agent", "ann@example.com", false)
+	idle := h.accounts.IdleTTL
+
+	t.Run("a session unused for the idle time is logged out", func(t *testing.T) {
+		b := h.loggedIn(t, "ann@example.com")
+		clk.Advance(idle - time.Minute)
+		b.get(t, "/contacts").wantStatus(http.StatusOK)
+		clk.Advance(idle + time.Minute)
+		p := b.get(t, "/contacts")
+		p.wantRedirect("/login?next=%2Fcontacts")
+		if c := p.cookie("ab_session"); c == nil || c.MaxAge >= 0 {
+			t.Errorf("the expired session's cookie was not deleted: %+v", c)
+		}
+	})
+
+	t.Run("a session in use stays valid past the idle time since login", func(t *testing.T) {
+		b := h.loggedIn(t, "ann@example.com")
+		for i := 0; i < 4; i++ {
+			clk.Advance(idle / 2)
+			b.get(t, "/contacts").wantStatus(http.StatusOK)
+		}
+	})
+
+	t.Run("the browser's cookie is renewed while the session is in use", func(t *testing.T) {
+		b := h.loggedIn(t, "ann@example.com")
+		clk.Advance(idle / 2)
+		p := b.get(t, "/contacts")
+		p.wantStatus(http.StatusOK)
+		if c := p.cookie("ab_session"); c == nil || c.MaxAge <= 0 {
+			// The server moves the session's expiry forward on use, but the cookie keeps the
+			// Max-Age it got at login, so the browser drops it that long after login however
+			// busy the agent is (main.go passes the same --session-idle to both).
+			knownBug(t, "auth.go requireSession never re-sends ab_session, so its Max-Age runs from login, not from last use")
+		}
+	})
+
+	t.Run("a login block lifts after the window", func(t *testing.T) {
+		h.agent(t, "Bo Blocked", "bo@example.com", false)
+		b := h.browser()
+		for i := 0; i < 5; i++ {
+			b.post(t, "/login", url.Values{"email": {"bo@example.com"}, "password": {"wrong password"}})
+		}
+		p := b.post(t, "/login", url.Values{"email": {"bo@example.com"}, "password": {password}})
+		p.wantStatus(http.StatusTooManyRequests)
+		if got := p.text(".alert-error"); !strings.Contains(got, "15 minutes") {
+			t.Errorf("message = %q, want the wait in minutes", got)
+		}
+		clk.Advance(15*time.Minute + time.Second)
+		b.login(t, "bo@example.com", password)
+	})
+
+	t.Run("re-enabling an agent does not bring back sessions from before the disable", func(t *testing.T) {
+		h.agent(t, "Ada Admin", "ada@example.com", true)
+		cy := h.agent(t, "Cy Agent", "cy@example.com", false)
+		admin := h.loggedIn(t, "ada@example.com")
+		stolen := h.loggedIn(t, "cy@example.com") // say, on a laptop that was then stolen
+		admin.post(t, "/agents/"+cy.ID+"/disable", nil).wantRedirect("/agents?done=disabled")
+		admin.post(t, "/agents/"+cy.ID+"/enable", nil).wantRedirect("/agents?done=enabled")
+		p := stolen.get(t, "/contacts")
+		if p.status == http.StatusOK {
+			knownBug(t, "accounts.go SetEnabled(false) keeps the agent's sessions, so enabling the agent again revives them")
+		}
+		p.wantRedirect("/login?next=%2Fcontacts")
+	})
+}
+
+func TestHealthAndStatic(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	t.Run("healthz answers without a login, even before setup", func(t *testing.T) {
+		r := h.api(t, "", http.MethodGet, "/healthz", nil)
+		if r.status != http.StatusOK || r.object(t)["status"] != "ok" {
+			t.Errorf("healthz = %d %s", r.status, r.body)
+		}
+	})
+	for _, tt := range []struct{ path, ctype string }{
+		{"/static/app.css", "text/css"},
+		{"/static/app.js", "text/javascript"},
+		{"/vendor/htmx.min.js", "text/javascript"},
+		{"/vendor/Sortable.min.js", "text/javascript"},
+	} {
+		t.Run(tt.path+" is served without a login", func(t *testing.T) {
+			p := b.get(t, tt.path)
+			p.wantStatus(http.StatusOK)
+			if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, tt.ctype) {
+				t.Errorf("Content-Type = %q, want %s", ct, tt.ctype)
+			}
+			if len(p.body) < 100 {
+				t.Errorf("body is %d bytes", len(p.body))
+			}
+		})
+	}
+	t.Run("a missing static file is a 404", func(t *testing.T) {
+		b.get(t, "/static/nope.css").wantStatus(http.StatusNotFound)
+		b.get(t, "/static/../embed.go").wantStatus(http.StatusNotFound)
 	})
 }

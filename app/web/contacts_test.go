@@ -154,12 +154,20 @@ func TestContactsPaging(t *testing.T) {
 		return u
 	}
 
-	for _, mode := range []struct {
-		name string
-		h    http.Header
-	}{{"full pages", nil}, {"htmx fragments", htmx("contact-list")}} {
+	type mode struct {
+		name, query string
+		h           http.Header
+	}
+	modes := []mode{
+		{"full pages", "", nil},
+		{"htmx fragments", "", htmx("contact-list")},
+		{"the search index (status=all)", "?status=all", htmx("contact-list")},
+		{"newest first from the index", "?status=all&sort=-created", nil},
+		{"recently updated from the store", "?sort=-updated", nil},
+	}
+	for _, mode := range modes {
 		t.Run("with "+mode.name+" Next gives 50, 50, 20 without overlap and Previous goes back", func(t *testing.T) {
-			p1 := b.get(t, "/contacts", mode.h)
+			p1 := b.get(t, "/contacts"+mode.query, mode.h)
 			page1 := rowIDs(p1)
 			if p1.find("#page-prev").Length() != 0 {
 				t.Errorf("page 1 has a Previous link")
@@ -280,7 +288,7 @@ func TestQuickAdd(t *testing.T) {
 				if got := p.text("#" + tt.errField + "-err"); !strings.Contains(got, tt.errSubstr) {
 					t.Errorf("error on %s = %q, want it to mention %q", tt.errField, got, tt.errSubstr)
 				}
-				if inv, _ := p.one("#"+tt.errField).Attr("aria-invalid"); inv != "true" {
+				if inv, _ := p.one("#" + tt.errField).Attr("aria-invalid"); inv != "true" {
 					t.Errorf("%s is not marked aria-invalid", tt.errField)
 				}
 				for sel, want := range map[string]string{"#qa-first": tt.first, "#qa-last": tt.last, "#qa-email": tt.email} {
@@ -384,6 +392,22 @@ func TestQuickAdd(t *testing.T) {
 		}
 	})
 
+	t.Run("a Quick Add on a filtered list leaves its count alone", func(t *testing.T) {
+		f := url.Values{"first_name": {"Hana"}, "last_name": {"Filtered"}}
+		hh := htmx("quick-add")
+		hh.Set("X-CSRF-Token", b.token(t))
+		hh.Set("HX-Current-URL", h.srv.URL+"/contacts?q=smith")
+		hh.Set("Content-Type", "application/x-www-form-urlencoded")
+		p := b.do(t, http.MethodPost, "/contacts/quick-add", strings.NewReader(f.Encode()), hh)
+		p.wantStatus(http.StatusOK)
+		if p.find("#contact-count").Length() != 0 {
+			t.Errorf("the filtered list's count was replaced with %q", p.text("#contact-count"))
+		}
+		if p.find("template tr").Length() != 1 {
+			t.Errorf("no row sent")
+		}
+	})
+
 	t.Run("without htmx a successful Quick Add redirects to the list", func(t *testing.T) {
 		p := b.post(t, "/contacts/quick-add", url.Values{"first_name": {"Gus"}, "last_name": {"Plain"}})
 		p.wantRedirect("/contacts")
@@ -404,8 +428,8 @@ func TestQuickAdd(t *testing.T) {
 		f.Set("last_name", "Noscript")
 		p := fb.do(t, http.MethodPost, form.AttrOr("action", ""), strings.NewReader(f.Encode()),
 			hdr("Content-Type", "application/x-www-form-urlencoded"))
-		if p.status == http.StatusForbidden && f.Get("_csrf") == "" {
-			knownBug(t, "views/contacts.go QuickAddForm has no _csrf field, so its no-JavaScript POST is refused (403)")
+		if f.Get("_csrf") == "" {
+			t.Errorf("the form has no _csrf field")
 		}
 		p.wantRedirect("/contacts")
 	})
@@ -503,7 +527,7 @@ func TestInlineEdit(t *testing.T) {
 		if got := p.text("#edit-" + c.ID + "-email-err"); got == "" {
 			t.Errorf("no error next to the email: %s", outer(row))
 		}
-		if inv, _ := p.one("#edit-"+c.ID+"-email").Attr("aria-invalid"); inv != "true" {
+		if inv, _ := p.one("#edit-" + c.ID + "-email").Attr("aria-invalid"); inv != "true" {
 			t.Errorf("email is not marked aria-invalid")
 		}
 		if got, _ := h.contacts.Get(context.Background(), ann.ID, c.ID); got.Version != 1 || got.LastName != "Inline" {
@@ -553,6 +577,18 @@ func TestInlineEdit(t *testing.T) {
 			if p.status != http.StatusNotFound {
 				t.Errorf("%s %s: status %d, want 404", r.method, r.path, p.status)
 			}
+			// The message goes to the top of the page rather than into the row.
+			if p.header.Get("HX-Retarget") != "#main" || p.header.Get("HX-Reswap") != "afterbegin" {
+				t.Errorf("%s %s: HX-Retarget %q HX-Reswap %q", r.method, r.path, p.header.Get("HX-Retarget"), p.header.Get("HX-Reswap"))
+			}
+			if strings.Contains(strings.ToLower(p.body), "<html") || p.find(".alert-error").Length() != 1 {
+				t.Errorf("%s %s: want only an alert, got:\n%s", r.method, r.path, p.body)
+			}
+		}
+		p := b.get(t, "/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/row")
+		p.wantStatus(http.StatusNotFound)
+		if got := p.text("main h1"); got != "Not found" {
+			t.Errorf("without htmx: h1 = %q, want an error page", got)
 		}
 	})
 }

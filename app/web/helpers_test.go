@@ -56,17 +56,33 @@ func (b *syncBuffer) String() string {
 
 // newHarness starts a server with no accounts. The test fails if the server logs an error
 // (an internal error or a panic), since no test here should cause one.
-func newHarness(t *testing.T) *harness {
+// Options can be adjusted before the server is built; newSocket serves web.NewSocket instead.
+func newHarness(t *testing.T, adjust ...func(*web.Options)) *harness {
+	t.Helper()
+	return start(t, web.New, adjust)
+}
+
+// newSocketHarness serves the operator socket's handler over TCP.
+func newSocketHarness(t *testing.T, adjust ...func(*web.Options)) *harness {
+	t.Helper()
+	return start(t, web.NewSocket, adjust)
+}
+
+func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.Options)) *harness {
 	t.Helper()
 	contacts, accounts, _, _ := storetest.Services(t)
 	logs := &syncBuffer{}
-	e := web.New(web.Options{
+	opt := web.Options{
 		Contacts:   contacts,
 		Accounts:   accounts,
 		Static:     embed.Static,
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		SessionTTL: time.Hour,
-	})
+	}
+	for _, f := range adjust {
+		f(&opt)
+	}
+	e := build(opt)
 	srv := httptest.NewServer(e)
 	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs}
 	t.Cleanup(func() {
@@ -449,4 +465,29 @@ func parseHTML(body string) (*goquery.Document, error) {
 		body = "<table><tbody>" + body + "</tbody></table>"
 	}
 	return goquery.NewDocumentFromReader(strings.NewReader(body))
+}
+
+// clock is a settable time for the account rules (session expiry, login blocks).
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// useClock makes the account rules read a clock the test moves; call it before any request.
+func (h *harness) useClock() *clock {
+	c := &clock{now: time.Now()}
+	h.accounts.Now = c.Now
+	return c
 }
