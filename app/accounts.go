@@ -127,6 +127,12 @@ func (a *Accounts) SetEnabled(ctx context.Context, actor *User, id string, enabl
 	if err := a.Store.UpdateUser(ctx, u); err != nil {
 		return nil, err
 	}
+	if !enabled {
+		// Logged out everywhere: enabling the agent again must not revive an old session.
+		if _, err := a.Store.DeleteSessionsOf(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	u.Version++
 	return u, nil
 }

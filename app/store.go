@@ -51,6 +51,8 @@ type Store interface {
 	Session(ctx context.Context, id string) (*Session, error)
 	// DeleteSession removes a session; a missing one is not an error.
 	DeleteSession(ctx context.Context, id string) error
+	// DeleteSessionsOf removes every session of a user and returns how many.
+	DeleteSessionsOf(ctx context.Context, userID string) (int, error)
 	// DeleteExpiredSessions removes sessions that expired before now and returns how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 	// PutToken stores an API token.

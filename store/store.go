@@ -327,8 +327,17 @@ func (s *Store) DeleteSession(_ context.Context, id string) error {
 	return s.update(func(txn *badger.Txn) error { return txn.Delete([]byte(pSession + id)) })
 }
 
+// DeleteSessionsOf implements app.Store.
+func (s *Store) DeleteSessionsOf(_ context.Context, userID string) (int, error) {
+	return s.deleteSessions(func(sess *app.Session) bool { return sess.UserID == userID })
+}
+
 // DeleteExpiredSessions implements app.Store.
 func (s *Store) DeleteExpiredSessions(_ context.Context, now time.Time) (int, error) {
+	return s.deleteSessions(func(sess *app.Session) bool { return !now.Before(sess.ExpiresAt) })
+}
+
+func (s *Store) deleteSessions(match func(*app.Session) bool) (int, error) {
 	var expired []string
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pSession), PrefetchValues: true, PrefetchSize: 100})
@@ -338,7 +347,7 @@ func (s *Store) DeleteExpiredSessions(_ context.Context, now time.Time) (int, er
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &sess) }); err != nil {
 				return err
 			}
-			if !now.Before(sess.ExpiresAt) {
+			if match(&sess) {
 				expired = append(expired, string(it.Item().Key()))
 			}
 		}

@@ -70,6 +70,10 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxUser, u)
 		c.Response().Header().Set("Cache-Control", "no-store")
+		if c.Request().Method == http.MethodGet && !isHX(c) {
+			// The cookie's lifetime follows use, like the session's idle expiry on the server.
+			s.setSessionCookie(c, ck.Value)
+		}
 		return next(c)
 	}
 }
@@ -142,9 +146,20 @@ func (s *Server) showLoginPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.LoginPage(p))
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path, with no control characters or
+// backslashes (browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil.example"
+// would otherwise lead off-site).
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return ""
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
 	return next

@@ -39,15 +39,16 @@ func decodeCursor(s string) (*app.Cursor, error) {
 func parseSort(s string) (string, bool, error) {
 	desc := strings.HasPrefix(s, "-")
 	f := strings.TrimPrefix(s, "-")
-	switch f {
-	case "":
+	switch {
+	case s == "":
 		return app.SortName, false, nil
-	case app.SortName, app.SortCreated, app.SortUpdated:
+	case f == app.SortName, f == app.SortCreated, f == app.SortUpdated:
 		return f, desc, nil
 	}
 	return "", false, &app.Error{Code: app.EINVALID, Message: "Sort by name, -name, created, -created, updated or -updated.",
 		Fields: map[string]string{"sort": "unknown sort " + s}}
 }
+
 
 // listPage runs a list query in either direction: after a cursor (next) or before one
 // (previous, by reading backwards and reversing), and returns the items with both cursors.
@@ -111,8 +112,8 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 	p := views.ContactListProps{Query: lq, Groups: gs, GroupNames: groupNames(gs)}
 	field, desc, err := parseSort(lq.Sort)
 	if err != nil {
-		p.Message = app.ErrorMessage(err)
-		return p, nil
+		p.Message = "That sort order is unknown; showing names A–Z."
+		field, desc, p.Query.Sort = app.SortName, false, ""
 	}
 	after, err1 := decodeCursor(lq.After)
 	before, err2 := decodeCursor(lq.Before)

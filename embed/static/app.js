@@ -2,6 +2,16 @@
 (function () {
   "use strict";
 
+  // An error the server placed with HX-Retarget (an expired form, a contact removed elsewhere)
+  // is shown; htmx would otherwise drop every 4xx/5xx response.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var xhr = ev.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
+
   // Inline row edit: Enter saves, Escape cancels.
   document.addEventListener("keydown", function (ev) {
     var row = ev.target.closest && ev.target.closest("tr.editing");
