@@ -15,6 +15,9 @@ type ContactService struct {
 	Index   Index
 	Indexer *Indexer
 	Now     func() time.Time
+	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
+	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
+	WalkBudget int
 }
 
 // NewID returns a new sortable record ID.
@@ -220,8 +223,12 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 	if err != nil {
 		return nil, false, err
 	}
-	// Expected entries walked: (Limit+1) × all/total. Walk when that stays under ~4,000.
-	if total == 0 || (q.Limit+1)*all > 4000*total {
+	// Expected entries walked: (Limit+1) × all/total. Walk when that stays under the budget.
+	budget := s.WalkBudget
+	if budget == 0 {
+		budget = 3000
+	}
+	if total == 0 || (q.Limit+1)*all > budget*total {
 		return nil, false, nil
 	}
 	ids, more, complete, err := s.Store.MatchContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,

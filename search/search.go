@@ -16,6 +16,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -63,6 +64,23 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		return nil, false, fmt.Errorf("search: write version: %w", err)
 	}
 	return &Index{idx: idx}, true, nil
+}
+
+// Compact merges the index into as few segments as it can. After a bulk load (seed, rebuild) the
+// index holds a dozen segments, and every query pays per segment.
+func (ix *Index) Compact(ctx context.Context) error {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("search: compact: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := sc.ForceMerge(ctx, nil); err != nil {
+		return fmt.Errorf("search: compact: %w", err)
+	}
+	return nil
 }
 
 // Close closes the index.

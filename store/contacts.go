@@ -1,11 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"agentbook/app"
@@ -61,7 +61,28 @@ func addCount(txn *badger.Txn, key string, delta int64) error {
 	return putUint(txn, key, uint64(v))
 }
 
-func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
+// namePrefix is the key prefix of an agent's name order for a status.
+func namePrefix(owner string, status app.ContactStatus) string {
+	return pContactSort + owner + "/" + string(status) + "/" + app.SortName + "/"
+}
+
+// writeContacts runs fn in a transaction under the write lock, then applies the name-order
+// changes fn recorded, once the transaction has committed.
+func (s *Store) writeContacts(fn func(txn *badger.Txn, ops *[]orderOp) error) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var ops []orderOp
+	err := s.update(func(txn *badger.Txn) error {
+		ops = ops[:0] // a retried transaction starts over
+		return fn(txn, &ops)
+	})
+	if err == nil {
+		s.order.apply(ops)
+	}
+	return err
+}
+
+func (s *Store) putContact(txn *badger.Txn, c *app.Contact, ops *[]orderOp) error {
 	if err := txn.Set([]byte(pContact+c.ID), encodeContact(c)); err != nil {
 		return err
 	}
@@ -71,9 +92,12 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact) error {
 		}
 	}
 	if s.terms != nil {
-		if err := txn.Set([]byte(sortKey(c, app.SortName)), s.terms(c)); err != nil {
+		k, terms := sortKey(c, app.SortName), s.terms(c)
+		if err := txn.Set([]byte(k), terms); err != nil {
 			return err
 		}
+		prefix := namePrefix(c.OwnerID, c.Status)
+		*ops = append(*ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms})
 	}
 	return s.mark(txn, c.ID, uint64(c.Version))
 }
@@ -83,13 +107,13 @@ func (s *Store) CreateContacts(_ context.Context, cs []*app.Contact) error {
 	const chunk = 500
 	for start := 0; start < len(cs); start += chunk {
 		part := cs[start:min(start+chunk, len(cs))]
-		err := s.update(func(txn *badger.Txn) error {
+		err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
 			counts := map[string]int64{}
 			for _, c := range part {
 				if _, err := txn.Get([]byte(pContact + c.ID)); err == nil {
 					return app.Errorf(app.ECONFLICT, "A contact with ID %s already exists.", c.ID)
 				}
-				if err := s.putContact(txn, c); err != nil {
+				if err := s.putContact(txn, c, ops); err != nil {
 					return err
 				}
 				counts[countKey(c.OwnerID, c.Status)]++
@@ -120,18 +144,20 @@ func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, er
 	return &cur, nil
 }
 
-func (s *Store) removeContact(txn *badger.Txn, c *app.Contact) error {
+func (s *Store) removeContact(txn *badger.Txn, c *app.Contact, ops *[]orderOp) error {
 	for _, k := range secondaryKeys(c) {
 		if err := txn.Delete([]byte(k)); err != nil {
 			return err
 		}
 	}
+	prefix := namePrefix(c.OwnerID, c.Status)
+	*ops = append(*ops, orderOp{prefix: prefix, key: strings.TrimPrefix(sortKey(c, app.SortName), prefix), del: true})
 	return txn.Delete([]byte(pContact + c.ID))
 }
 
 // UpdateContact implements app.Store.
 func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
 		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
 		if err != nil {
 			return err
@@ -139,10 +165,10 @@ func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
 		if cur.Version != c.Version-1 {
 			return app.Errorf(app.ECONFLICT, "This contact was changed since you opened it. Reload it and make your change again.")
 		}
-		if err := s.removeContact(txn, cur); err != nil {
+		if err := s.removeContact(txn, cur, ops); err != nil {
 			return err
 		}
-		if err := s.putContact(txn, c); err != nil {
+		if err := s.putContact(txn, c, ops); err != nil {
 			return err
 		}
 		if cur.Status != c.Status {
@@ -161,12 +187,12 @@ func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
 
 // DeleteContact implements app.Store.
 func (s *Store) DeleteContact(_ context.Context, ownerID, id string) error {
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
 		cur, err := s.loadOwned(txn, ownerID, id)
 		if err != nil {
 			return err
 		}
-		if err := s.removeContact(txn, cur); err != nil {
+		if err := s.removeContact(txn, cur, ops); err != nil {
 			return err
 		}
 		if err := s.mark(txn, id, uint64(cur.Version)+1); err != nil {
@@ -280,6 +306,9 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	if s.terms == nil {
 		return 0, nil
 	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	defer s.order.reset()
 	n := 0
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
@@ -296,63 +325,49 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// MatchContacts implements app.Store.
+// MatchContacts implements app.Store, from the in-memory name order.
 func (s *Store) MatchContacts(_ context.Context, p app.ContactPage, match func([]byte) bool, maxScan int) ([]string, bool, bool, error) {
 	if p.Sort != app.SortName || s.terms == nil {
 		return nil, false, false, nil
 	}
-	prefix := pContactSort + p.OwnerID + "/" + string(p.Status) + "/" + p.Sort + "/"
 	var ids []string
 	more, complete := false, true
-	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.PrefetchValues = false // values are small and inline in the LSM tree
-		opt.Prefix = []byte(prefix)
-		opt.Reverse = p.Desc
-		it := txn.NewIterator(opt)
-		defer it.Close()
-		var after string
-		switch {
-		case p.After != nil:
-			after = prefix + p.After.Value + "\x00" + p.After.ID
-			it.Seek([]byte(after))
-		case p.Desc:
-			it.Seek([]byte(prefix + "\xff"))
-		default:
-			it.Rewind()
+	err := s.order.read(s.db, namePrefix(p.OwnerID, p.Status), func(l *orderList) {
+		n := len(l.keys)
+		i, step := 0, 1
+		if p.Desc {
+			i, step = n-1, -1
 		}
-		scanned := 0
-		for ; it.Valid(); it.Next() {
-			item := it.Item()
-			k := item.Key()
-			if string(k) == after {
-				continue
+		if p.After != nil {
+			after := p.After.Value + "\x00" + p.After.ID
+			j := sort.SearchStrings(l.keys, after) // first key >= after
+			if p.Desc {
+				i = j - 1
+			} else if j < n && l.keys[j] == after {
+				i = j + 1
+			} else {
+				i = j
 			}
+		}
+		for scanned := 0; i >= 0 && i < n; i += step {
 			if scanned++; scanned > maxScan {
 				complete = false
-				return nil
+				return
 			}
-			ok, known := false, true
-			if err := item.Value(func(v []byte) error {
-				ok, known = match(v), len(v) > 0
-				return nil
-			}); err != nil {
-				return err
-			}
-			if !known { // written without terms: only the index can tell
+			if len(l.terms[i]) == 0 { // written without terms: only the index can tell
 				complete = false
-				return nil
+				return
 			}
-			if !ok {
+			if !match(l.terms[i]) {
 				continue
 			}
 			if len(ids) == p.Limit {
 				more = true
-				return nil
+				return
 			}
-			ids = append(ids, string(k[bytes.LastIndexByte(k, 0)+1:]))
+			k := l.keys[i]
+			ids = append(ids, k[strings.LastIndexByte(k, 0)+1:])
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, false, false, fmt.Errorf("store: match contacts: %w", err)

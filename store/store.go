@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"agentbook/app"
@@ -61,9 +62,12 @@ type Options struct {
 
 // Store is the Badger implementation of app.Store.
 type Store struct {
-	db     *badger.DB
-	terms  func(*app.Contact) []byte
-	logger *slog.Logger
+	db *badger.DB
+	// writeMu orders contact writes: each commits and is applied to order before the next.
+	writeMu sync.Mutex
+	order   *nameOrder
+	terms   func(*app.Contact) []byte
+	logger  *slog.Logger
 }
 
 var _ app.Store = (*Store)(nil)
@@ -95,7 +99,7 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	return &Store{db: db, terms: opt.Terms, logger: logger.With("component", "store")}, nil
+	return &Store{db: db, terms: opt.Terms, order: newNameOrder(), logger: logger.With("component", "store")}, nil
 }
 
 // Close releases the sequence and closes Badger.

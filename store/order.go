@@ -1,0 +1,112 @@
+package store
+
+import (
+	"bytes"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// nameOrder keeps, in memory, each agent's contacts in name order with their search terms: the
+// same entries as the Badger keys cs/<owner>/<status>/name/…, loaded from them on first use. A
+// type-ahead walk reads about 50 ns per entry here against about 1 µs through a Badger iterator.
+// Badger stays the truth: a list is built from it, and every committed contact write is applied
+// to the loaded lists while the store's write lock is still held, so lists see writes in commit
+// order.
+type nameOrder struct {
+	mu    sync.RWMutex
+	lists map[string]*orderList // by key prefix "cs/<owner>/<status>/name/"
+}
+
+type orderList struct {
+	keys  []string // "<sort value>\x00<id>", sorted
+	terms [][]byte
+}
+
+// orderOp is one change to a name-order key, recorded inside a transaction and applied after
+// it commits.
+type orderOp struct {
+	prefix, key string
+	terms       []byte
+	del         bool
+}
+
+func newNameOrder() *nameOrder { return &nameOrder{lists: map[string]*orderList{}} }
+
+// apply makes the loaded lists follow committed writes. Inserting an entry that is there, or
+// deleting one that is not, is harmless, so a list built while the writes committed stays right.
+func (o *nameOrder) apply(ops []orderOp) {
+	if len(ops) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, op := range ops {
+		l := o.lists[op.prefix]
+		if l == nil {
+			continue
+		}
+		i := sort.SearchStrings(l.keys, op.key)
+		found := i < len(l.keys) && l.keys[i] == op.key
+		switch {
+		case op.del && found:
+			l.keys = slices.Delete(l.keys, i, i+1)
+			l.terms = slices.Delete(l.terms, i, i+1)
+		case !op.del && found:
+			l.terms[i] = op.terms
+		case !op.del:
+			l.keys = slices.Insert(l.keys, i, op.key)
+			l.terms = slices.Insert(l.terms, i, op.terms)
+		}
+	}
+}
+
+// reset forgets every list; they are built again from Badger when next used.
+func (o *nameOrder) reset() {
+	o.mu.Lock()
+	o.lists = map[string]*orderList{}
+	o.mu.Unlock()
+}
+
+// read calls fn with the list for prefix under the read lock, building it from Badger first if
+// it is not loaded.
+func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) error {
+	o.mu.RLock()
+	l := o.lists[prefix]
+	if l != nil {
+		fn(l)
+		o.mu.RUnlock()
+		return nil
+	}
+	o.mu.RUnlock()
+
+	o.mu.Lock()
+	if l = o.lists[prefix]; l == nil {
+		l = &orderList{}
+		err := db.View(func(txn *badger.Txn) error {
+			opt := badger.DefaultIteratorOptions
+			opt.Prefix = []byte(prefix)
+			it := txn.NewIterator(opt)
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				item := it.Item()
+				v, err := item.ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				l.keys = append(l.keys, string(bytes.TrimPrefix(item.Key(), []byte(prefix))))
+				l.terms = append(l.terms, v)
+			}
+			return nil
+		})
+		if err != nil {
+			o.mu.Unlock()
+			return err
+		}
+		o.lists[prefix] = l
+	}
+	o.mu.Unlock()
+	return o.read(db, prefix, fn)
+}

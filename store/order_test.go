@@ -1,0 +1,101 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"agentbook/app"
+	"agentbook/store/storetest"
+)
+
+// TestStoreNameOrderFollowsWrites checks the in-memory name order against Badger's keys after
+// concurrent creates, renames, status changes and deletes, with the order loaded before, during
+// and after the writes: a walk that accepts everything lists exactly what ListContacts lists.
+func TestStoreNameOrderFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	all := func([]byte) bool { return true }
+	walk := func(status app.ContactStatus, desc bool) []string {
+		ids, _, complete, err := st.MatchContacts(ctx, app.ContactPage{OwnerID: "o", Status: status, Sort: app.SortName, Desc: desc, Limit: 100000}, all, 1<<30)
+		if err != nil || !complete {
+			t.Fatalf("MatchContacts: %v, complete %v", err, complete)
+		}
+		return ids
+	}
+	list := func(status app.ContactStatus, desc bool) []string {
+		cs, _, err := st.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: status, Sort: app.SortName, Desc: desc, Limit: 100000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{}
+		for _, c := range cs {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	walk(app.StatusActive, false) // loaded before any write
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 7))
+			var mine []*app.Contact
+			for i := 0; i < 150; i++ {
+				switch op := r.IntN(4); {
+				case op == 0 || len(mine) == 0:
+					c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%d", r.IntN(50)),
+						LastName: fmt.Sprintf("L%d", r.IntN(50)), Status: app.StatusActive, Version: 1}
+					if err := st.CreateContacts(ctx, []*app.Contact{c}); err != nil {
+						t.Error(err)
+						return
+					}
+					mine = append(mine, c)
+				case op == 1:
+					c := mine[r.IntN(len(mine))]
+					n := *c
+					n.LastName, n.Version = fmt.Sprintf("R%d", r.IntN(50)), c.Version+1
+					if err := st.UpdateContact(ctx, &n); err != nil {
+						t.Error(err)
+						return
+					}
+					*c = n
+				case op == 2:
+					c := mine[r.IntN(len(mine))]
+					n := *c
+					n.Status, n.Version = app.StatusInactive, c.Version+1
+					if c.Status == app.StatusInactive {
+						n.Status = app.StatusActive
+					}
+					if err := st.UpdateContact(ctx, &n); err != nil {
+						t.Error(err)
+						return
+					}
+					*c = n
+				default:
+					k := r.IntN(len(mine))
+					if err := st.DeleteContact(ctx, "o", mine[k].ID); err != nil {
+						t.Error(err)
+						return
+					}
+					mine = slices.Delete(mine, k, k+1)
+				}
+				if i == 75 && w == 0 {
+					walk(app.StatusInactive, false) // loaded while writes go on
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, status := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+		for _, desc := range []bool{false, true} {
+			if got, want := walk(status, desc), list(status, desc); !slices.Equal(got, want) {
+				t.Errorf("%s desc=%v: the name order has %d contacts, Badger %d\n got %v\nwant %v", status, desc, len(got), len(want), got, want)
+			}
+		}
+	}
+}
