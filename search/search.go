@@ -16,14 +16,13 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-10"
+const Version = "contacts-11"
 
 const versionFile = "agentbook-index-version"
 
@@ -64,23 +63,6 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		return nil, false, fmt.Errorf("search: write version: %w", err)
 	}
 	return &Index{idx: idx}, true, nil
-}
-
-// Compact merges the index into as few segments as it can. After a bulk load (seed, rebuild) the
-// index holds a dozen segments, and every query pays per segment.
-func (ix *Index) Compact(ctx context.Context) error {
-	adv, err := ix.idx.Advanced()
-	if err != nil {
-		return fmt.Errorf("search: compact: %w", err)
-	}
-	sc, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
-	if err := sc.ForceMerge(ctx, nil); err != nil {
-		return fmt.Errorf("search: compact: %w", err)
-	}
-	return nil
 }
 
 // Close closes the index.
@@ -128,12 +110,42 @@ func newMapping() mapping.IndexMapping {
 	return m
 }
 
-// Document returns the fields the index keeps for a contact.
+// Document returns the fields the index keeps for a contact. Its search terms are scoped by
+// owner and status ("<owner>/<status>/jose"), so a typed prefix only ever expands to, and walks
+// the postings of, the agent's own contacts of that status: no conjunction with the owner and
+// status terms (each as long as the agent's whole list) is needed.
 func Document(c *app.Contact) map[string]any {
-	terms := map[string]bool{}
+	terms, emails, phones := searchTerms(c)
+	scope := scopeOf(c.OwnerID, c.Status)
+	for _, ts := range [][]string{terms, emails, phones} {
+		for i := range ts {
+			ts[i] = scope + ts[i]
+		}
+	}
+	return map[string]any{
+		fOwner:                     c.OwnerID,
+		fStatus:                    string(c.Status),
+		fGroup:                     c.GroupIDs,
+		fTerms:                     terms,
+		fEmail:                     emails,
+		fPhone:                     phones,
+		sortField(app.SortName):    sortKey(c.SortValue(app.SortName), c.ID),
+		sortField(app.SortCreated): c.ID,
+		sortField(app.SortUpdated): sortKey(c.SortValue(app.SortUpdated), c.ID),
+	}
+}
+
+func scopeOf(owner string, status app.ContactStatus) string {
+	return owner + "/" + string(status) + "/"
+}
+
+// searchTerms returns a contact's words (names, company, cities, email local parts, domains),
+// its lower-cased addresses and its phone terms.
+func searchTerms(c *app.Contact) (terms, emails, phoneTerms []string) {
+	set := map[string]bool{}
 	addWords := func(s string) {
-		for _, w := range words(s) {
-			terms[w] = true
+		for _, w := range wordsOf(s) {
+			set[w] = true
 		}
 	}
 	for _, s := range []string{c.FirstName, c.MiddleName, c.LastName, c.Company} {
@@ -142,19 +154,18 @@ func Document(c *app.Contact) map[string]any {
 	for _, a := range c.Addresses {
 		addWords(a.City)
 	}
-	var emails []string
 	for _, e := range c.Emails {
 		addr := strings.ToLower(e.Address)
 		emails = append(emails, addr)
 		if at := strings.LastIndexByte(addr, '@'); at >= 0 {
 			// Name-like words of the local part ("jane.doe84" → "jane", "doe"); digits are left
 			// out so that a one-letter prefix expands to a few hundred words, not one per contact.
-			for _, w := range words(addr[:at]) {
+			for _, w := range wordsOf(addr[:at]) {
 				if w = strings.TrimRightFunc(w, unicode.IsDigit); len(w) > 1 && !strings.ContainsFunc(w, unicode.IsDigit) {
-					terms[w] = true
+					set[w] = true
 				}
 			}
-			terms[addr[at+1:]] = true
+			set[addr[at+1:]] = true
 		}
 	}
 	phones := map[string]bool{}
@@ -163,17 +174,7 @@ func Document(c *app.Contact) map[string]any {
 			phones[t] = true
 		}
 	}
-	return map[string]any{
-		fOwner:                     c.OwnerID,
-		fStatus:                    string(c.Status),
-		fGroup:                     c.GroupIDs,
-		fTerms:                     keysOf(terms),
-		fEmail:                     emails,
-		fPhone:                     keysOf(phones),
-		sortField(app.SortName):    sortKey(c.SortValue(app.SortName), c.ID),
-		sortField(app.SortCreated): c.ID,
-		sortField(app.SortUpdated): sortKey(c.SortValue(app.SortUpdated), c.ID),
-	}
+	return keysOf(set), emails, keysOf(phones)
 }
 
 func keysOf(m map[string]bool) []string {
@@ -184,8 +185,8 @@ func keysOf(m map[string]bool) []string {
 	return out
 }
 
-// words folds s and splits it into letters-and-digits words.
-func words(s string) []string {
+// wordsOf folds s and splits it into letters-and-digits words.
+func wordsOf(s string) []string {
 	return strings.FieldsFunc(app.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
@@ -285,14 +286,25 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 }
 
 func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
-	conj := []query.Query{term(fOwner, q.OwnerID)}
-	if q.Status != "" && q.Status != app.StatusAll {
-		conj = append(conj, term(fStatus, string(q.Status)))
-	}
+	var conj []query.Query
 	if q.GroupID != "" {
 		conj = append(conj, term(fGroup, q.GroupID))
 	}
-	return append(conj, TextQuery(q.Text)...)
+	scopes := []string{scopeOf(q.OwnerID, app.StatusActive), scopeOf(q.OwnerID, app.StatusInactive)}
+	switch q.Status {
+	case app.StatusActive:
+		scopes = scopes[:1]
+	case app.StatusInactive:
+		scopes = scopes[1:]
+	}
+	if text := TextQuery(q.Text, scopes); len(text) > 0 {
+		return append(conj, text...) // the scoped terms select the owner and status
+	}
+	conj = append(conj, term(fOwner, q.OwnerID))
+	if q.Status != "" && q.Status != app.StatusAll {
+		conj = append(conj, term(fStatus, string(q.Status)))
+	}
+	return conj
 }
 
 func term(field, v string) query.Query {
@@ -342,7 +354,7 @@ func parse(text string) []clause {
 		case isPhoneLike(tok):
 			out = append(out, clause{{fPhone, []string{app.Digits(tok)}}})
 		default:
-			ws := words(tok)
+			ws := wordsOf(tok)
 			if len(ws) == 0 {
 				continue
 			}
@@ -356,15 +368,20 @@ func parse(text string) []clause {
 	return out
 }
 
-// TextQuery turns what an agent typed into index queries, one per word, all of which must match.
-func TextQuery(text string) []query.Query {
+// TextQuery turns what an agent typed into index queries, one per word, all of which must match,
+// among the contacts in the given scopes (scopeOf).
+func TextQuery(text string, scopes []string) []query.Query {
 	var out []query.Query
 	for _, c := range parse(text) {
 		alts := make([]query.Query, len(c))
 		for i, a := range c {
 			ps := make([]query.Query, len(a.prefixes))
 			for j, p := range a.prefixes {
-				ps[j] = prefix(a.field, p)
+				in := make([]query.Query, len(scopes))
+				for k, scope := range scopes {
+					in[k] = prefix(a.field, scope+p)
+				}
+				ps[j] = or(in...)
 			}
 			if len(ps) == 1 {
 				alts[i] = ps[0]
@@ -380,10 +397,11 @@ func TextQuery(text string) []query.Query {
 // Terms encodes the searchable terms of a contact for the store to keep beside its name order:
 // each term is a field letter (t, e, p) and the term, separated by 0x1f.
 func Terms(c *app.Contact) []byte {
-	doc := Document(c)
+	terms, emails, phones := searchTerms(c)
 	var b []byte
-	for _, f := range []string{fTerms, fEmail, fPhone} {
-		for _, t := range doc[f].([]string) {
+	for i, ts := range [][]string{terms, emails, phones} {
+		f := []string{fTerms, fEmail, fPhone}[i]
+		for _, t := range ts {
 			if len(b) > 0 {
 				b = append(b, 0x1f)
 			}

@@ -55,6 +55,8 @@ type Options struct {
 	Dir      string // "" opens an in-memory store (tests)
 	Logger   *slog.Logger
 	InMemory bool
+	// NoSync turns off fsync on commit. Only the benchmark that measures fsync's cost sets it.
+	NoSync bool
 	// Terms encodes a contact's search terms; they are kept as the value of its name-order key
 	// so that MatchContacts can filter while walking that order. Nil keeps no terms.
 	Terms func(*app.Contact) []byte
@@ -83,7 +85,7 @@ func Open(opt Options) (*Store, error) {
 	}
 	bo := badger.DefaultOptions(opt.Dir).
 		WithInMemory(opt.InMemory || opt.Dir == "").
-		WithSyncWrites(true).
+		WithSyncWrites(!opt.NoSync).
 		WithLogger(badgerLogger{logger.With("component", "badger")}).
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
+	"strings"
 	"time"
 
 	"agentbook/app"
@@ -29,6 +31,17 @@ func NewSocket(opt Options) *echo.Echo {
 	e.POST("/v1/tokens", s.opCreateToken)
 	e.POST("/v1/seed", s.opSeed)
 	e.POST("/v1/reindex", s.opReindex)
+	// Profiles for the operator: curl --unix-socket data/agentbook.sock http://x/debug/pprof/profile
+	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
+		case "profile":
+			pprof.Profile(w, r)
+		case "trace":
+			pprof.Trace(w, r)
+		default:
+			pprof.Index(w, r)
+		}
+	})))
 	return e
 }
 
