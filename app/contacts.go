@@ -209,11 +209,12 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	return out, nil
 }
 
-// walkMatches answers a text filter that matches many contacts (a type-ahead of one or two
-// letters) by walking the store's name order and testing each contact's terms, which stops after
-// about Limit × (contacts / matches) entries. The index only counts. Sorting tens of thousands of
-// hits in the index costs more than that walk. ok is false when the filter is too selective for
-// the walk to pay off; the caller then asks the index to sort.
+// walkMatches answers a text filter sorted by name without the index's sort, which reads a sort
+// value for every hit (tens of thousands for a one-letter type-ahead). When the filter matches
+// many contacts, it walks the store's name order testing each contact's terms, which stops after
+// about Limit × (contacts / matches) entries; when it matches fewer, it takes their IDs from the
+// index and puts them in order with the store's name order. The index counts either way. ok is
+// false when neither applies; the caller then asks the index to sort.
 func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
 	total, err := s.Index.CountMatches(ctx, q)
 	if err != nil {
@@ -223,19 +224,39 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 	if err != nil {
 		return nil, false, err
 	}
-	// Expected entries walked: (Limit+1) × all/total. Walk when that stays under the budget.
+	if total == 0 {
+		return &ContactList{Items: []*Contact{}}, true, nil
+	}
+	// Expected entries walked: (Limit+1) × all/total. Walk when that stays under the budget;
+	// otherwise take the (fewer) matching IDs from the index and put them in name order here.
 	budget := s.WalkBudget
 	if budget == 0 {
 		budget = 3000
 	}
-	if total == 0 || (q.Limit+1)*all > budget*total {
-		return nil, false, nil
+	page := ContactPage{OwnerID: q.OwnerID, Status: q.Status, Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit}
+	if (q.Limit+1)*all > budget*total {
+		if total > 20000 {
+			return nil, false, nil
+		}
+		ids, err := s.Index.MatchIDs(ctx, q, total+100)
+		if err != nil {
+			return nil, false, nil // the count moved on; let the index sort
+		}
+		pageIDs, more, complete, err := s.Store.OrderByName(ctx, page, ids)
+		if err != nil || !complete {
+			return nil, false, err
+		}
+		return s.page(ctx, q, pageIDs, more, len(ids))
 	}
-	ids, more, complete, err := s.Store.MatchContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
-		Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit}, s.Index.Matcher(q.Text), 20000)
+	ids, more, complete, err := s.Store.MatchContacts(ctx, page, s.Index.Matcher(q.Text), 20000)
 	if err != nil || !complete {
 		return nil, false, err
 	}
+	return s.page(ctx, q, ids, more, total)
+}
+
+// page loads the contacts of one page of IDs and sets its cursor.
+func (s *ContactService) page(ctx context.Context, q ContactQuery, ids []string, more bool, total int) (*ContactList, bool, error) {
 	items, err := s.Store.ContactsByID(ctx, ids)
 	if err != nil {
 		return nil, false, err

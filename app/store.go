@@ -80,6 +80,10 @@ type Store interface {
 	// complete is false when it gave up after maxScan entries, or cannot walk this order; the
 	// caller then asks the index.
 	MatchContacts(ctx context.Context, p ContactPage, match func(terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
+	// OrderByName puts the given contact IDs (all of the agent's, with p.Status) in name order and
+	// returns the page p asks for, and whether more follow. complete is false when it cannot
+	// (a contact it does not know, or no name order kept); the caller then asks the index.
+	OrderByName(ctx context.Context, p ContactPage, ids []string) (page []string, more, complete bool, err error)
 	// CountContacts returns how many contacts the agent has with the status.
 	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)
 	// EachContact calls fn for every contact of every agent, in ID order.
@@ -131,6 +135,9 @@ type Index interface {
 	Search(ctx context.Context, q ContactQuery) (ids []string, total int, more bool, err error)
 	// Count returns how many documents the index holds.
 	Count() (uint64, error)
+	// MatchIDs returns the IDs of every contact matching q (Text, GroupID, Status), unsorted;
+	// EINVALID if there are more than max.
+	MatchIDs(ctx context.Context, q ContactQuery, max int) ([]string, error)
 	// CountMatches returns how many contacts match q (Text, GroupID, Status), without sorting.
 	CountMatches(ctx context.Context, q ContactQuery) (int, error)
 	// Matcher returns a test of the store's search terms that accepts exactly the contacts a

@@ -466,6 +466,25 @@ func hasTermPrefix(terms []byte, field byte, p string) bool {
 	return false
 }
 
+// MatchIDs implements app.Index: the hits are neither scored nor sorted, so no sort values are
+// read; only their IDs.
+func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) ([]string, error) {
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), max+1, 0, false)
+	req.Score = "none"
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: match ids: %w", err)
+	}
+	if len(res.Hits) > max {
+		return nil, app.Errorf(app.EINVALID, "More than %d contacts match.", max)
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
 // CountMatches returns how many contacts match q, without sorting or loading any of them.
 func (ix *Index) CountMatches(ctx context.Context, q app.ContactQuery) (int, error) {
 	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), 0, 0, false)

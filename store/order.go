@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
@@ -23,7 +24,10 @@ type nameOrder struct {
 type orderList struct {
 	keys  []string // "<sort value>\x00<id>", sorted
 	terms [][]byte
+	byID  map[string]string // id → its key
 }
+
+func idOf(key string) string { return key[strings.LastIndexByte(key, 0)+1:] }
 
 // orderOp is one change to a name-order key, recorded inside a transaction and applied after
 // it commits.
@@ -54,11 +58,15 @@ func (o *nameOrder) apply(ops []orderOp) {
 		case op.del && found:
 			l.keys = slices.Delete(l.keys, i, i+1)
 			l.terms = slices.Delete(l.terms, i, i+1)
+			if id := idOf(op.key); l.byID[id] == op.key {
+				delete(l.byID, id)
+			}
 		case !op.del && found:
 			l.terms[i] = op.terms
 		case !op.del:
 			l.keys = slices.Insert(l.keys, i, op.key)
 			l.terms = slices.Insert(l.terms, i, op.terms)
+			l.byID[idOf(op.key)] = op.key
 		}
 	}
 }
@@ -84,7 +92,7 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 
 	o.mu.Lock()
 	if l = o.lists[prefix]; l == nil {
-		l = &orderList{}
+		l = &orderList{byID: map[string]string{}}
 		err := db.View(func(txn *badger.Txn) error {
 			opt := badger.DefaultIteratorOptions
 			opt.Prefix = []byte(prefix)
@@ -96,8 +104,10 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 				if err != nil {
 					return err
 				}
-				l.keys = append(l.keys, string(bytes.TrimPrefix(item.Key(), []byte(prefix))))
+				k := string(bytes.TrimPrefix(item.Key(), []byte(prefix)))
+				l.keys = append(l.keys, k)
 				l.terms = append(l.terms, v)
+				l.byID[idOf(k)] = k
 			}
 			return nil
 		})

@@ -49,7 +49,6 @@ func parseSort(s string) (string, bool, error) {
 		Fields: map[string]string{"sort": "unknown sort " + s}}
 }
 
-
 // listPage runs a list query in either direction: after a cursor (next) or before one
 // (previous, by reading backwards and reversing), and returns the items with both cursors.
 func listPage(c echo.Context, svc ContactService, q app.ContactQuery, before *app.Cursor) (*app.ContactList, *app.Cursor, error) {
