@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -15,6 +16,7 @@ type ContactService struct {
 	Index   Index
 	Indexer *Indexer
 	Now     func() time.Time
+	counts countCache
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
@@ -216,7 +218,7 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 // index and puts them in order with the store's name order. The index counts either way. ok is
 // false when neither applies; the caller then asks the index to sort.
 func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
-	total, err := s.Index.CountMatches(ctx, q)
+	total, err := s.countMatches(ctx, q)
 	if err != nil {
 		return nil, false, err
 	}
@@ -253,6 +255,52 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 		return nil, false, err
 	}
 	return s.page(ctx, q, ids, more, total)
+}
+
+// countMatches counts a filter's matches. Counting a one-letter filter means stepping through
+// tens of thousands of hits in the index, so counts are kept until the index next changes: the
+// letters agents type repeat all day, while their contacts change far less often.
+func (s *ContactService) countMatches(ctx context.Context, q ContactQuery) (int, error) {
+	gen := s.Indexer.Generation()
+	key := q.OwnerID + "\x00" + string(q.Status) + "\x00" + q.GroupID + "\x00" + Fold(strings.TrimSpace(q.Text))
+	if n, ok := s.counts.get(key, gen); ok {
+		return n, nil
+	}
+	n, err := s.Index.CountMatches(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	s.counts.put(key, gen, n)
+	return n, nil
+}
+
+// countCache holds filter counts for one index generation.
+type countCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]int
+}
+
+func (c *countCache) get(key string, gen uint64) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return 0, false
+	}
+	n, ok := c.m[key]
+	return n, ok
+}
+
+func (c *countCache) put(key string, gen uint64, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen < c.gen {
+		return // counted before the index changed
+	}
+	if c.gen != gen || c.m == nil || len(c.m) > 10000 {
+		c.gen, c.m = gen, map[string]int{}
+	}
+	c.m[key] = n
 }
 
 // page loads the contacts of one page of IDs and sets its cursor.

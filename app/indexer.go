@@ -26,7 +26,12 @@ type Indexer struct {
 	done    chan struct{}
 	stop    chan struct{}
 	started atomic.Bool
+	// gen counts changes to the index; whatever was computed from it at an older gen is stale.
+	gen atomic.Uint64
 }
+
+// Generation returns a number that changes whenever the index changes.
+func (ix *Indexer) Generation() uint64 { return ix.gen.Load() }
 
 // NewIndexer returns an Indexer; call Start to clear marks in the background and Close to stop.
 func NewIndexer(store Store, index Index, logger *slog.Logger) *Indexer {
@@ -163,6 +168,7 @@ func (ix *Indexer) indexIDs(ctx context.Context, ids []string) error {
 			gone = append(gone, id)
 		}
 	}
+	defer ix.gen.Add(1) // also on failure: part of the batch may have landed
 	if err := ix.index.Index(ctx, cs); err != nil {
 		return fmt.Errorf("indexer: index %d contacts: %w", len(cs), err)
 	}
@@ -201,6 +207,7 @@ func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
 	}
 	half := len(fresh) / 2
 	errs := make(chan error, 1)
+	defer ix.gen.Add(1)
 	go func() { errs <- ix.index.Index(ctx, fresh[half:]) }()
 	err = ix.index.Index(ctx, fresh[:half])
 	if err2 := <-errs; err == nil {

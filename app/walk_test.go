@@ -52,3 +52,39 @@ func TestListTypeAheadWalkAgreesWithIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestListCountsFollowWrites checks that a filter's total changes as soon as a write changes it,
+// although counts are kept between requests.
+func TestListCountsFollowWrites(t *testing.T) {
+	ctx := context.Background()
+	contacts, accounts, _, _ := storetest.Services(t)
+	u, err := accounts.CreateUser(ctx, app.NewUser{Name: "C", Email: "c@x.test", Password: "longpassword1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contacts.Seed(ctx, u.ID, 500); err != nil {
+		t.Fatal(err)
+	}
+	total := func(text string) int {
+		res, err := contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, Text: text, Status: app.StatusActive, Sort: app.SortName, Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
+	}
+	before := total("a")
+	total("a")
+	c, err := contacts.Create(ctx, u.ID, &app.Contact{FirstName: "Aardvark", LastName: "Zed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := total("a"); got != before+1 {
+		t.Errorf("after adding a match the total is %d, want %d", got, before+1)
+	}
+	if err := contacts.Delete(ctx, u.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := total("a"); got != before {
+		t.Errorf("after deleting it the total is %d, want %d", got, before)
+	}
+}

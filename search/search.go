@@ -254,7 +254,7 @@ func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int,
 	if q.OwnerID == "" {
 		return nil, 0, false, errors.New("search: owner is required")
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), q.Limit+1, 0, false)
+	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), q.Limit+1, 0, false)
 	req.Score = "none"
 	// One sort field whose values are unique (the ID is part of each) orders the hits totally, so
 	// no hit needs its external ID loaded just to break ties.
@@ -469,7 +469,7 @@ func hasTermPrefix(terms []byte, field byte, p string) bool {
 // MatchIDs implements app.Index: the hits are neither scored nor sorted, so no sort values are
 // read; only their IDs.
 func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) ([]string, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), max+1, 0, false)
+	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), max+1, 0, false)
 	req.Score = "none"
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -487,13 +487,22 @@ func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) ([]s
 
 // CountMatches returns how many contacts match q, without sorting or loading any of them.
 func (ix *Index) CountMatches(ctx context.Context, q app.ContactQuery) (int, error) {
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(ix.conjuncts(q)...), 0, 0, false)
+	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), 0, 0, false)
 	req.Score = "none"
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("search: count: %w", err)
 	}
 	return int(res.Total), nil
+}
+
+// and joins queries that must all match; a single one is used as it is (a conjunction of one
+// still pays a conjunction's cost on every hit).
+func and(qs []query.Query) query.Query {
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewConjunctionQuery(qs...)
 }
 
 func or(qs ...query.Query) query.Query {
