@@ -16,7 +16,7 @@ type ContactService struct {
 	Index   Index
 	Indexer *Indexer
 	Now     func() time.Time
-	counts countCache
+	counts  countCache
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int

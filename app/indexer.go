@@ -87,7 +87,14 @@ func (ix *Indexer) flush() {
 	if len(marks) == 0 {
 		return
 	}
-	if err := ix.store.ClearIndexMarks(context.Background(), marks); err != nil {
+	// A mark is cleared only once the index has its record on disk, not just in memory.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := ix.index.WaitDurable(ctx); err != nil {
+		ix.logger.Warn("index not on disk yet; marks kept", "n", len(marks), "err", err)
+		return
+	}
+	if err := ix.store.ClearIndexMarks(ctx, marks); err != nil {
 		// The marks stay; the records are indexed again at the next Reconcile. Harmless.
 		ix.logger.Warn("clear index marks", "n", len(marks), "err", err)
 	}
@@ -116,6 +123,9 @@ func (ix *Indexer) Sync(ctx context.Context, ids ...string) error {
 func (ix *Indexer) syncNow(ctx context.Context, ids []string) error {
 	marks, err := ix.sync(ctx, ids)
 	if err != nil {
+		return err
+	}
+	if err := ix.index.WaitDurable(ctx); err != nil {
 		return err
 	}
 	return ix.store.ClearIndexMarks(ctx, marks)
@@ -219,6 +229,9 @@ func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
 	ix.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("indexer: index new contacts: %w", err)
+	}
+	if err := ix.index.WaitDurable(ctx); err != nil {
+		return err
 	}
 	return ix.store.ClearIndexMarks(ctx, marks)
 }

@@ -133,6 +133,8 @@ type Index interface {
 	// Search returns the IDs of one page of matches, the total number of matches, and whether
 	// more pages follow.
 	Search(ctx context.Context, q ContactQuery) (ids []string, total int, more bool, err error)
+	// WaitDurable returns once everything indexed before the call would survive a crash.
+	WaitDurable(ctx context.Context) error
 	// Count returns how many documents the index holds.
 	Count() (uint64, error)
 	// MatchIDs returns the IDs of every contact matching q (Text, GroupID, Status), unsorted;

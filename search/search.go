@@ -10,12 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode"
 
 	"agentbook/app"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -28,7 +31,38 @@ const versionFile = "agentbook-index-version"
 
 // Index is the Bleve implementation of app.Index.
 type Index struct {
-	idx bleve.Index
+	idx   bleve.Index
+	stats *scorch.Stats // nil in memory
+}
+
+// config makes a batch return once it is searchable, without waiting for it to reach the disk:
+// the store is the truth, and the indexer clears a record's index mark only after WaitDurable.
+var config = map[string]any{"unsafe_batch": true}
+
+func newIndex(idx bleve.Index) *Index {
+	ix := &Index{idx: idx}
+	if adv, err := idx.Advanced(); err == nil {
+		if sc, ok := adv.(*scorch.Scorch); ok {
+			ix.stats, _ = sc.Stats().(*scorch.Stats)
+		}
+	}
+	return ix
+}
+
+// WaitDurable implements app.Index: it returns once everything indexed before the call is on disk.
+func (ix *Index) WaitDurable(ctx context.Context) error {
+	if ix.stats == nil {
+		return nil
+	}
+	want := atomic.LoadUint64(&ix.stats.CurRootEpoch)
+	for atomic.LoadUint64(&ix.stats.LastPersistedEpoch) < want {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search: wait for the index to reach the disk: %w", ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 var _ app.Index = (*Index)(nil)
@@ -42,19 +76,19 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search: new in-memory index: %w", err)
 		}
-		return &Index{idx: idx}, true, nil
+		return &Index{idx: idx}, true, nil // nothing to wait for: no disk
 	}
 	if v, err := os.ReadFile(filepath.Join(dir, versionFile)); err == nil && strings.TrimSpace(string(v)) == Version {
-		idx, err := bleve.Open(dir)
+		idx, err := bleve.OpenUsing(dir, config)
 		if err == nil {
-			return &Index{idx: idx}, false, nil
+			return newIndex(idx), false, nil
 		}
 		// A damaged index is rebuilt: the store is the truth.
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, false, fmt.Errorf("search: remove old index: %w", err)
 	}
-	idx, err := bleve.New(dir, newMapping())
+	idx, err := bleve.NewUsing(dir, newMapping(), scorch.Name, scorch.Name, config)
 	if err != nil {
 		return nil, false, fmt.Errorf("search: create index %s: %w", dir, err)
 	}
@@ -62,7 +96,7 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		idx.Close()
 		return nil, false, fmt.Errorf("search: write version: %w", err)
 	}
-	return &Index{idx: idx}, true, nil
+	return newIndex(idx), true, nil
 }
 
 // Close closes the index.
