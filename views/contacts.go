@@ -311,7 +311,8 @@ func ContactEditRow(p RowEditProps) g.Node {
 			g.If(p.Errors[name] != "", Span(ID(fid+"-err"), Class("error"), g.Text(p.Errors[name]))),
 		)
 	}
-	return Tr(ID("contact-"+id), Class("row editing"),
+	// data-editing is there at once, while htmx settles the class a moment after the swap.
+	return Tr(ID("contact-"+id), Class("row editing"), Data("editing", "true"),
 		Td(Class("name"), Div(Class("pair"), in("First name", "first_name", "text", p.FirstName), in("Last name", "last_name", "text", p.LastName))),
 		Td(in("Primary email", "email", "email", p.Email)),
 		Td(in("Primary phone", "phone", "tel", p.Phone)),

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"agentbook/app"
@@ -15,9 +16,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// contactJSON is a contact as the API shows it (DESIGN.md, "A contact in JSON").
-type contactJSON struct {
-	ID                 string        `json:"id"`
+// contactFields are the fields of a contact that a client writes and reads alike.
+type contactFields struct {
 	FirstName          string        `json:"first_name"`
 	MiddleName         string        `json:"middle_name"`
 	LastName           string        `json:"last_name"`
@@ -31,10 +31,16 @@ type contactJSON struct {
 	Birthday           string        `json:"birthday"`
 	ReverseProspecting bool          `json:"reverse_prospecting"`
 	Status             string        `json:"status"`
-	Portal             any           `json:"portal"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"updated_at"`
-	Version            int64         `json:"version"`
+}
+
+// contactJSON is a contact as the API shows it (DESIGN.md, "A contact in JSON").
+type contactJSON struct {
+	ID string `json:"id"`
+	contactFields
+	Portal    any       `json:"portal"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version"`
 }
 
 type groupRef struct {
@@ -44,27 +50,16 @@ type groupRef struct {
 
 // contactInput is what POST accepts and what a PATCH is merged into.
 type contactInput struct {
-	FirstName          string        `json:"first_name"`
-	MiddleName         string        `json:"middle_name"`
-	LastName           string        `json:"last_name"`
-	Company            string        `json:"company"`
-	Title              string        `json:"title"`
-	Emails             []app.Email   `json:"emails"`
-	Phones             []app.Phone   `json:"phones"`
-	Addresses          []app.Address `json:"addresses"`
-	Groups             []groupRef    `json:"groups"`
-	Notes              string        `json:"notes"`
-	Birthday           string        `json:"birthday"`
-	ReverseProspecting bool          `json:"reverse_prospecting"`
-	Status             string        `json:"status"`
-	Version            *int64        `json:"version"`
+	contactFields
+	Version *int64 `json:"version"`
 }
 
 func toJSON(c *app.Contact, names map[string]string) contactJSON {
-	out := contactJSON{ID: c.ID, FirstName: c.FirstName, MiddleName: c.MiddleName, LastName: c.LastName,
-		Company: c.Company, Title: c.Title, Emails: c.Emails, Phones: c.Phones, Addresses: c.Addresses,
-		Groups: []groupRef{}, Notes: c.Notes, Birthday: c.Birthday, ReverseProspecting: c.ReverseProspecting,
-		Status: string(c.Status), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
+	out := contactJSON{ID: c.ID, contactFields: contactFields{FirstName: c.FirstName, MiddleName: c.MiddleName,
+		LastName: c.LastName, Company: c.Company, Title: c.Title, Emails: c.Emails, Phones: c.Phones,
+		Addresses: c.Addresses, Groups: []groupRef{}, Notes: c.Notes, Birthday: c.Birthday,
+		ReverseProspecting: c.ReverseProspecting, Status: string(c.Status)},
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
 	for _, id := range c.GroupIDs {
 		out.Groups = append(out.Groups, groupRef{ID: id, Name: names[id]})
 	}
@@ -106,7 +101,7 @@ func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
 		return &app.Error{Code: app.EINVALID, Message: "The request body has a value of the wrong type.",
-			Fields: map[string]string{te.Field: fmt.Sprintf("expected %s", te.Type)}}
+			Fields: map[string]string{strings.TrimPrefix(te.Field, "contactFields."): fmt.Sprintf("expected %s", te.Type)}}
 	}
 	return app.Errorf(app.EINVALID, "The request body is not valid JSON: %s.", err.Error())
 }

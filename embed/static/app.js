@@ -14,7 +14,7 @@
 
   // Inline row edit: Enter saves, Escape cancels.
   document.addEventListener("keydown", function (ev) {
-    var row = ev.target.closest && ev.target.closest("tr.editing");
+    var row = ev.target.closest && ev.target.closest("tr[data-editing]");
     if (!row) return;
     if (ev.key === "Escape") {
       ev.preventDefault();
@@ -32,7 +32,7 @@
     var el = ev.detail.elt;
     if (!el || !el.matches) return;
     // A row that turned into a form gets focus on its first field.
-    if (el.matches("tr.editing")) {
+    if (el.matches("tr[data-editing]")) {
       var first = el.querySelector("input:not([type=hidden])");
       if (first) first.focus();
     }
@@ -51,7 +51,7 @@
   // A row that came back from an edit (Save, Cancel, Escape) gives focus back to its Edit button.
   document.addEventListener("htmx:afterSettle", function (ev) {
     var el = ev.detail.elt;
-    if (el && el.matches && el.matches("tr.row:not(.editing)") && !el.contains(document.activeElement)) {
+    if (el && el.matches && el.matches("tr.row:not([data-editing])") && !el.contains(document.activeElement)) {
       var btn = el.querySelector(".edit-btn");
       if (btn && (document.activeElement === document.body || !document.activeElement)) btn.focus();
     }
