@@ -127,3 +127,19 @@ func TestRunRebuildsDeletedIndex(t *testing.T) {
 		t.Errorf("after deleting the index, the index holds %d contacts, want 251", l.Total)
 	}
 }
+
+// TestRunSocketIsPrivate checks that only the account running agentbook can use its socket.
+func TestRunSocketIsPrivate(t *testing.T) {
+	data := t.TempDir()
+	srv := startServer(t, data)
+	fi, err := os.Stat(filepath.Join(data, "agentbook.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("socket mode = %o, want 600", perm)
+	}
+	if err := srv.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
