@@ -69,21 +69,30 @@ func namePrefix(owner string, status app.ContactStatus) string {
 
 // writeContacts runs fn in a transaction under the write lock, then applies the name-order
 // changes fn recorded, once the transaction has committed.
-func (s *Store) writeContacts(fn func(txn *badger.Txn, ops *[]orderOp) error) error {
+func (s *Store) writeContacts(fn func(txn *badger.Txn, w *writeSet) error) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	var ops []orderOp
+	var w writeSet
 	err := s.update(func(txn *badger.Txn) error {
-		ops = ops[:0] // a retried transaction starts over
-		return fn(txn, &ops)
+		w = writeSet{} // a retried transaction starts over
+		return fn(txn, &w)
 	})
 	if err == nil {
-		s.order.apply(ops)
+		s.records.invalidate(w.ids)
+		s.order.apply(w.ops)
 	}
 	return err
 }
 
-func (s *Store) putContact(txn *badger.Txn, c *app.Contact, ops *[]orderOp) error {
+// writeSet is what a contact transaction changed, for the in-memory structures to follow once it
+// has committed.
+type writeSet struct {
+	ops []orderOp
+	ids []string
+}
+
+func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
+	w.ids = append(w.ids, c.ID)
 	if err := txn.Set([]byte(pContact+c.ID), encodeContact(c)); err != nil {
 		return err
 	}
@@ -98,7 +107,7 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, ops *[]orderOp) erro
 			return err
 		}
 		prefix := namePrefix(c.OwnerID, c.Status)
-		*ops = append(*ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms})
+		w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms})
 	}
 	return s.mark(txn, c.ID, uint64(c.Version))
 }
@@ -108,13 +117,13 @@ func (s *Store) CreateContacts(_ context.Context, cs []*app.Contact) error {
 	const chunk = 500
 	for start := 0; start < len(cs); start += chunk {
 		part := cs[start:min(start+chunk, len(cs))]
-		err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
+		err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 			counts := map[string]int64{}
 			for _, c := range part {
 				if _, err := txn.Get([]byte(pContact + c.ID)); err == nil {
 					return app.Errorf(app.ECONFLICT, "A contact with ID %s already exists.", c.ID)
 				}
-				if err := s.putContact(txn, c, ops); err != nil {
+				if err := s.putContact(txn, c, w); err != nil {
 					return err
 				}
 				counts[countKey(c.OwnerID, c.Status)]++
@@ -145,20 +154,21 @@ func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, er
 	return &cur, nil
 }
 
-func (s *Store) removeContact(txn *badger.Txn, c *app.Contact, ops *[]orderOp) error {
+func (s *Store) removeContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
+	w.ids = append(w.ids, c.ID)
 	for _, k := range secondaryKeys(c) {
 		if err := txn.Delete([]byte(k)); err != nil {
 			return err
 		}
 	}
 	prefix := namePrefix(c.OwnerID, c.Status)
-	*ops = append(*ops, orderOp{prefix: prefix, key: strings.TrimPrefix(sortKey(c, app.SortName), prefix), del: true})
+	w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(sortKey(c, app.SortName), prefix), del: true})
 	return txn.Delete([]byte(pContact + c.ID))
 }
 
 // UpdateContact implements app.Store.
 func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
-	err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
+	err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
 		if err != nil {
 			return err
@@ -166,10 +176,10 @@ func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
 		if cur.Version != c.Version-1 {
 			return app.Errorf(app.ECONFLICT, "This contact was changed since you opened it. Reload it and make your change again.")
 		}
-		if err := s.removeContact(txn, cur, ops); err != nil {
+		if err := s.removeContact(txn, cur, w); err != nil {
 			return err
 		}
-		if err := s.putContact(txn, c, ops); err != nil {
+		if err := s.putContact(txn, c, w); err != nil {
 			return err
 		}
 		if cur.Status != c.Status {
@@ -188,12 +198,12 @@ func (s *Store) UpdateContact(_ context.Context, c *app.Contact) error {
 
 // DeleteContact implements app.Store.
 func (s *Store) DeleteContact(_ context.Context, ownerID, id string) error {
-	err := s.writeContacts(func(txn *badger.Txn, ops *[]orderOp) error {
+	err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 		cur, err := s.loadOwned(txn, ownerID, id)
 		if err != nil {
 			return err
 		}
-		if err := s.removeContact(txn, cur, ops); err != nil {
+		if err := s.removeContact(txn, cur, w); err != nil {
 			return err
 		}
 		if err := s.mark(txn, id, uint64(cur.Version)+1); err != nil {
@@ -224,20 +234,44 @@ func (s *Store) Contact(_ context.Context, ownerID, id string) (*app.Contact, er
 // ContactsByID implements app.Store.
 func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, error) {
 	out := make([]*app.Contact, 0, len(ids))
+	gen := s.records.generation()
+	var missed []int // positions in out still to read
+	for _, id := range ids {
+		c, ok := s.records.get(id)
+		if !ok {
+			missed = append(missed, len(out))
+			c = &app.Contact{ID: id}
+		}
+		out = append(out, c)
+	}
+	if len(missed) == 0 {
+		return out, nil
+	}
+	gone := map[int]bool{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, id := range ids {
-			var c app.Contact
-			err := getContact(txn, id, &c)
+		for _, i := range missed {
+			id := out[i].ID
+			err := getContact(txn, id, out[i])
 			if errors.Is(err, badger.ErrKeyNotFound) {
+				gone[i] = true
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			out = append(out, &c)
+			s.records.put(out[i], gen)
 		}
 		return nil
 	})
+	if len(gone) > 0 {
+		kept := out[:0]
+		for i, c := range out {
+			if !gone[i] {
+				kept = append(kept, c)
+			}
+		}
+		out = kept
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: contacts by id: %w", err)
 	}

@@ -99,3 +99,78 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreRecordCacheFollowsWrites reads contacts through the record cache while others rewrite
+// them: once the writes are done, every cached read equals a direct read of the record.
+func TestStoreRecordCacheFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	var ids []string
+	for i := 0; i < 50; i++ {
+		c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: "F", LastName: fmt.Sprint(i), Status: app.StatusActive, Version: 1}
+		if err := st.CreateContacts(ctx, []*app.Contact{c}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for r := 0; r < 3; r++ {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				cs, err := st.ContactsByID(ctx, ids)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(cs) > 0 {
+					cs[0].Emails = append(cs[0].Emails, app.Email{Address: "scribble@x.test"}) // callers own their copies
+				}
+			}
+		}()
+	}
+	var writers sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		writers.Add(1)
+		go func(w int) {
+			defer writers.Done()
+			for i := w; i < len(ids); i += 4 {
+				for v := 0; v < 10; v++ {
+					c, err := st.Contact(ctx, "o", ids[i])
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					c.FirstName, c.Version = fmt.Sprintf("V%d", c.Version+1), c.Version+1
+					if err := st.UpdateContact(ctx, c); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}(w)
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
+	cs, err := st.ContactsByID(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cs {
+		direct, err := st.Contact(ctx, "o", ids[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != direct.Version || c.FirstName != direct.FirstName || len(c.Emails) != len(direct.Emails) {
+			t.Errorf("contact %d: cached read %s v%d (%d emails), record %s v%d (%d emails)", i, c.FirstName, c.Version, len(c.Emails), direct.FirstName, direct.Version, len(direct.Emails))
+		}
+	}
+}

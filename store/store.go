@@ -68,6 +68,7 @@ type Store struct {
 	// writeMu orders contact writes: each commits and is applied to order before the next.
 	writeMu sync.Mutex
 	order   *nameOrder
+	records *recordCache
 	terms   func(*app.Contact) []byte
 	logger  *slog.Logger
 }
@@ -101,7 +102,7 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	return &Store{db: db, terms: opt.Terms, order: newNameOrder(), logger: logger.With("component", "store")}, nil
+	return &Store{db: db, terms: opt.Terms, order: newNameOrder(), records: newRecordCache(20000), logger: logger.With("component", "store")}, nil
 }
 
 // Close releases the sequence and closes Badger.

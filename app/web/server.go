@@ -4,12 +4,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -255,11 +257,26 @@ func isHX(c echo.Context) bool {
 	return c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-History-Restore-Request") != "true"
 }
 
+// render writes a page or fragment. It is rendered into a buffer first: gomponents writes in
+// many small pieces, and each write through the response costs more than the rendering.
 func render(c echo.Context, st int, n g.Node) error {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := n.Render(buf); err != nil {
+		return err
+	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(st)
-	return n.Render(c.Response())
+	_, err := c.Response().Write(buf.Bytes())
+	return err
 }
+
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func csrfToken(c echo.Context) string {
 	t, _ := c.Get(ctxCSRF).(string)
