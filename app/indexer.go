@@ -189,9 +189,10 @@ func (ix *Indexer) indexIDs(ctx context.Context, ids []string) error {
 }
 
 // indexNew indexes contacts this process just created, from the copies in hand instead of
-// re-reading them, and clears their marks. A contact whose mark is no longer its creation
-// version was changed since, and is re-read as usual.
-func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
+// re-reading them, and returns their marks for the caller to clear once the index is durable
+// (clearMarks). A contact whose mark is no longer its creation version was changed since, and
+// is re-read as usual.
+func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) ([]IndexMark, error) {
 	ids := make([]string, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
@@ -200,7 +201,7 @@ func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
 	marks, err := ix.store.IndexMarksFor(ctx, ids)
 	if err != nil {
 		ix.mu.Unlock()
-		return err
+		return nil, err
 	}
 	seq := make(map[string]uint64, len(marks))
 	for _, m := range marks {
@@ -228,8 +229,13 @@ func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) error {
 	}
 	ix.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("indexer: index new contacts: %w", err)
+		return nil, fmt.Errorf("indexer: index new contacts: %w", err)
 	}
+	return marks, nil
+}
+
+// clearMarks clears marks once everything indexed so far is on disk.
+func (ix *Indexer) clearMarks(ctx context.Context, marks []IndexMark) error {
 	if err := ix.index.WaitDurable(ctx); err != nil {
 		return err
 	}

@@ -102,16 +102,22 @@ func (s *ContactService) Seed(ctx context.Context, ownerID string, n int) (int, 
 		}
 		gids = append(gids, id)
 	}
-	const batch = 5000
+	const batch = 2500
 	type job struct{ cs []*Contact }
 	jobs := make(chan job, 2)
 	errc := make(chan error, 1)
 	go func() { // index batch k while the store writes batch k+1
 		var ierr error
+		var marks []IndexMark
 		for j := range jobs {
 			if ierr == nil {
-				ierr = s.Indexer.indexNew(ctx, j.cs)
+				var m []IndexMark
+				m, ierr = s.Indexer.indexNew(ctx, j.cs)
+				marks = append(marks, m...)
 			}
+		}
+		if ierr == nil { // one wait for the disk at the end, not one per batch
+			ierr = s.Indexer.clearMarks(ctx, marks)
 		}
 		errc <- ierr
 	}()
