@@ -17,22 +17,26 @@ import (
 	"agentbook/app"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-11"
+const Version = "contacts-13"
 
 const versionFile = "agentbook-index-version"
 
 // Index is the Bleve implementation of app.Index.
 type Index struct {
-	idx   bleve.Index
-	stats *scorch.Stats // nil in memory
+	idx     bleve.Index
+	keyword analysis.Analyzer
+	stats   *scorch.Stats // nil in memory
 }
 
 // config makes a batch return once it is searchable, without waiting for it to reach the disk:
@@ -40,7 +44,7 @@ type Index struct {
 var config = map[string]any{"unsafe_batch": true}
 
 func newIndex(idx bleve.Index) *Index {
-	ix := &Index{idx: idx}
+	ix := &Index{idx: idx, keyword: idx.Mapping().AnalyzerNamed(keyword.Name)}
 	if adv, err := idx.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			ix.stats, _ = sc.Stats().(*scorch.Stats)
@@ -76,7 +80,9 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search: new in-memory index: %w", err)
 		}
-		return &Index{idx: idx}, true, nil // nothing to wait for: no disk
+		ix := newIndex(idx)
+		ix.stats = nil // in memory: nothing to wait for
+		return ix, true, nil
 	}
 	if v, err := os.ReadFile(filepath.Join(dir, versionFile)); err == nil && strings.TrimSpace(string(v)) == Version {
 		idx, err := bleve.OpenUsing(dir, config)
@@ -144,33 +150,50 @@ func newMapping() mapping.IndexMapping {
 	return m
 }
 
-// Document returns the fields the index keeps for a contact. Its search terms are scoped by
-// owner and status ("<owner>/<status>/jose"), so a typed prefix only ever expands to, and walks
-// the postings of, the agent's own contacts of that status: no conjunction with the owner and
-// status terms (each as long as the agent's whole list) is needed.
-func Document(c *app.Contact) map[string]any {
+// document builds a contact's index document directly, without the mapping's reflection walk
+// (a fifth of the cost of indexing in bulk); the fields and options are the ones newMapping
+// declares. Search terms are scoped by owner and status ("<owner>/<status>/jose"), so a typed
+// prefix only ever expands to, and walks the postings of, the agent's own contacts of that
+// status: no conjunction with the owner and status terms (each as long as the agent's whole
+// list) is needed.
+func (ix *Index) document(c *app.Contact) *document.Document {
+	const plain = index.IndexField | index.SkipFreqNorm
+	doc := document.NewDocument(c.ID)
+	add := func(field, value string, opts index.FieldIndexingOptions) {
+		doc.AddField(document.NewTextFieldCustom(field, nil, []byte(value), opts, ix.keyword))
+	}
 	terms, emails, phones := searchTerms(c)
 	scope := scopeOf(c.OwnerID, c.Status)
-	for _, ts := range [][]string{terms, emails, phones} {
-		for i := range ts {
-			ts[i] = scope + ts[i]
+	add(fOwner, c.OwnerID, plain)
+	add(fStatus, string(c.Status), plain)
+	for _, g := range c.GroupIDs {
+		add(fGroup, g, plain)
+	}
+	for i, ts := range [][]string{terms, emails, phones} {
+		field := []string{fTerms, fEmail, fPhone}[i]
+		for _, t := range ts {
+			add(field, scope+t, plain)
 		}
 	}
-	return map[string]any{
-		fOwner:                     c.OwnerID,
-		fStatus:                    string(c.Status),
-		fGroup:                     c.GroupIDs,
-		fTerms:                     terms,
-		fEmail:                     emails,
-		fPhone:                     phones,
-		sortField(app.SortName):    sortKey(c.SortValue(app.SortName), c.ID),
-		sortField(app.SortCreated): c.ID,
-		sortField(app.SortUpdated): sortKey(c.SortValue(app.SortUpdated), c.ID),
-	}
+	add(sortField(app.SortName), sortKey(c.SortValue(app.SortName), c.ID), plain|index.DocValues)
+	add(sortField(app.SortCreated), c.ID, plain|index.DocValues)
+	add(sortField(app.SortUpdated), sortKey(c.SortValue(app.SortUpdated), c.ID), plain|index.DocValues)
+	return doc
 }
 
+// scopeOf is the prefix of an agent's search terms for a status. It is short because every term
+// carries it: the last 12 characters of the owner's ULID (its random part: 60 bits, so two agents
+// of an office never share one) and the status's first letter. Records are always checked for
+// their owner as well, so a scope could at worst miscount, never show another agent's contact.
 func scopeOf(owner string, status app.ContactStatus) string {
-	return owner + "/" + string(status) + "/"
+	if len(owner) > 12 {
+		owner = owner[len(owner)-12:]
+	}
+	st := "a"
+	if status == app.StatusInactive {
+		st = "i"
+	}
+	return owner + st + "/"
 }
 
 // searchTerms returns a contact's words (names, company, cities, email local parts, domains),
@@ -255,7 +278,7 @@ func (ix *Index) Index(_ context.Context, cs []*app.Contact) error {
 	}
 	b := ix.idx.NewBatch()
 	for _, c := range cs {
-		if err := b.Index(c.ID, Document(c)); err != nil {
+		if err := b.IndexAdvanced(ix.document(c)); err != nil {
 			return fmt.Errorf("search: index %s: %w", c.ID, err)
 		}
 	}
