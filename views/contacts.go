@@ -83,6 +83,7 @@ func ContactsPage(p ContactsProps) g.Node {
 	return Layout(p.PageProps,
 		Div(Class("page-head"),
 			H1(g.Text("Contact Management")),
+			A(Href("/contacts/new"), Class("button primary"), ID("add-contact"), g.Text("Add Contact")),
 		),
 		QuickAddForm(p.QuickAdd),
 		ListControls(p.List),
@@ -273,7 +274,7 @@ func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node
 		}
 	}
 	return Tr(ID("contact-"+c.ID), Class(cls), Data("version", strconv.FormatInt(c.Version, 10)),
-		Td(Class("name"), Strong(g.Text(c.DisplayName())), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
+		Td(Class("name"), A(Href("/contacts/"+c.ID), Class("contact-link"), Strong(g.Text(c.DisplayName()))), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
 		Td(g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
 			g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1)))),
 		Td(g.Text(c.PrimaryPhone())),

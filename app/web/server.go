@@ -140,6 +140,13 @@ func New(opt Options) *echo.Echo {
 	in.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/contacts") })
 	in.GET("/contacts", s.showContactsPage)
 	in.POST("/contacts/quick-add", s.quickAddContact)
+	in.GET("/contacts/new", s.showNewContactPage)
+	in.POST("/contacts/new", s.createContact)
+	for _, kind := range []string{"email-row", "phone-row", "address-row"} {
+		in.GET("/contacts/form/"+kind, s.newFormRow)
+	}
+	in.GET("/contacts/:id", s.showContactPage)
+	in.POST("/contacts/:id", s.saveContact)
 	in.GET("/contacts/:id/row", s.showContactRow)
 	in.GET("/contacts/:id/edit-row", s.editContactRow)
 	in.PUT("/contacts/:id/row", s.saveContactRow)

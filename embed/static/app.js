@@ -57,3 +57,40 @@
     }
   });
 })();
+
+// Contact form: remove a row (✕) and make an email the primary by moving it first.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest) return;
+    var rm = t.closest(".row-remove");
+    if (rm) {
+      var row = rm.closest(".multi-row");
+      var list = row && row.parentNode;
+      if (row) row.remove();
+      var next = list && list.querySelector("input:not([type=hidden])");
+      if (next) next.focus();
+      return;
+    }
+    var mp = t.closest(".make-primary");
+    if (mp) {
+      var erow = mp.closest(".email-row");
+      if (erow && erow.parentNode) {
+        erow.parentNode.insertBefore(erow, erow.parentNode.firstElementChild);
+        var input = erow.querySelector("input[type=email]");
+        if (input) input.focus();
+      }
+    }
+  });
+  // A row added with Add gets focus on its first field.
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    var el = ev.detail.elt;
+    if (el && el.classList && el.classList.contains("multi-rows")) {
+      var rows = el.querySelectorAll(".multi-row");
+      var last = rows[rows.length - 1];
+      var first = last && last.querySelector("input:not([type=hidden])");
+      if (first) first.focus();
+    }
+  });
+})();

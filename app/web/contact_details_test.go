@@ -1,0 +1,135 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// contactForm is a filled Add Contact / Contact Details form with rows keyed a, b, c….
+func contactForm(version string) url.Values {
+	return url.Values{
+		"version": {version}, "first_name": {"Dana"}, "last_name": {"Scully"}, "company": {"FBI"},
+		"email_key": {"a", "b"}, "email_address_a": {"dana@fbi.test"}, "email_label_a": {"Work"},
+		"email_address_b": {"dana.home@example.com"}, "email_label_b": {"Home"}, "email_notify_b": {"1"},
+		"phone_key": {"p", "q"}, "phone_number_p": {"(202) 555-0101"}, "phone_label_p": {"Work"},
+		"phone_number_q": {"202-555-0199"}, "phone_label_q": {"Mobile"},
+		"address_key": {"h"}, "address_label_h": {"Home"}, "address_street_h": {"1 Elm St"},
+		"address_city_h": {"Annapolis"}, "address_region_h": {"MD"}, "address_postal_h": {"21401"},
+		"notes": {"Prefers mornings"}, "birthday": {"1964-02-23"}, "reverse_prospecting": {"1"},
+	}
+}
+
+func TestContactDetailsForm(t *testing.T) {
+	h := newHarness(t)
+	u := h.agent(t, "Ann Agent", "ann@example.com", false)
+	b := h.loggedIn(t, "ann@example.com")
+	ctx := context.Background()
+
+	t.Run("Add Contact shows a form whose every input has a label", func(t *testing.T) {
+		p := b.get(t, "/contacts/new")
+		p.wantStatus(http.StatusOK)
+		p.find("#contact-form input:not([type=hidden]), #contact-form textarea").Each(func(_ int, in *goquery.Selection) {
+			id, _ := in.Attr("id")
+			if id == "" || p.find(`label[for="`+id+`"]`).Length() != 1 {
+				name, _ := in.Attr("name")
+				t.Errorf("input %q (id %q) has no label", name, id)
+			}
+		})
+		if p.find(".email-row").Length() != 1 || p.find("#add-email").Length() != 1 {
+			t.Errorf("want one email row and an Add button")
+		}
+	})
+
+	var id string
+	t.Run("a contact with two emails, two phones and an address is saved as entered", func(t *testing.T) {
+		p := b.post(t, "/contacts/new", contactForm("0"))
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/contacts/") {
+			t.Fatalf("status %d to %q; body:\n%s", p.status, p.location(), p.body)
+		}
+		id = strings.TrimPrefix(strings.Split(p.location(), "?")[0], "/contacts/")
+		c, err := h.contacts.Get(ctx, u.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Emails) != 2 || !c.Emails[0].Primary || !c.Emails[0].Notify || c.Emails[1].Primary || !c.Emails[1].Notify ||
+			len(c.Phones) != 2 || c.Phones[1].Label != "Mobile" || len(c.Addresses) != 1 || c.Addresses[0].City != "Annapolis" ||
+			!c.ReverseProspecting || c.Birthday != "1964-02-23" || c.Notes != "Prefers mornings" {
+			t.Errorf("stored %+v", c)
+		}
+		d := b.get(t, p.location())
+		if got := d.text(".alert-success"); got != "Contact added." {
+			t.Errorf("notice = %q", got)
+		}
+		if d.find(".email-row").Length() != 2 || d.text("#f-notes") != "Prefers mornings" {
+			t.Errorf("details page does not show the saved contact")
+		}
+	})
+
+	t.Run("an invalid second email is reported on its row and everything typed is kept", func(t *testing.T) {
+		f := contactForm("0")
+		f.Set("email_address_b", "not-an-address")
+		p := b.post(t, "/contacts/new", f)
+		p.wantStatus(http.StatusUnprocessableEntity)
+		if got := p.text("#email-b-err"); !strings.Contains(got, "email address") {
+			t.Errorf("error on the second email = %q", got)
+		}
+		if p.find("#email-a-err").Length() != 0 {
+			t.Error("the first email is marked wrong too")
+		}
+		if p.val("#email-b") != "not-an-address" || p.val("#phone-q") != "202-555-0199" || p.val("#f-last_name") != "Scully" {
+			t.Error("the typed values were not kept")
+		}
+	})
+
+	t.Run("the same address twice on one contact is refused", func(t *testing.T) {
+		f := contactForm("0")
+		f.Set("email_address_b", "DANA@fbi.test")
+		p := b.post(t, "/contacts/new", f)
+		p.wantStatus(http.StatusUnprocessableEntity)
+		if got := p.text("#email-b-err"); !strings.Contains(got, "already listed") {
+			t.Errorf("error = %q", got)
+		}
+	})
+
+	t.Run("a save based on an old version gets a conflict and changes nothing", func(t *testing.T) {
+		f := contactForm("1")
+		f.Set("first_name", "Katherine")
+		b.post(t, "/contacts/"+id, f).wantRedirect("/contacts/" + id + "?saved=1")
+		stale := contactForm("1") // the other tab still has version 1
+		stale.Set("first_name", "Overwrite")
+		p := b.post(t, "/contacts/"+id, stale)
+		p.wantStatus(http.StatusConflict)
+		if !strings.Contains(p.text("#form-message"), "changed since you opened it") || p.find(`#form-message a[href="/contacts/`+id+`"]`).Length() != 1 {
+			t.Errorf("conflict message = %q", p.text("#form-message"))
+		}
+		if p.val("#f-first_name") != "Overwrite" {
+			t.Error("the typed name was not kept")
+		}
+		c, _ := h.contacts.Get(ctx, u.ID, id)
+		if c.FirstName != "Katherine" {
+			t.Errorf("stored first name = %q, want the first save's", c.FirstName)
+		}
+	})
+
+	t.Run("Add email, Add phone and Add address return a new labelled row", func(t *testing.T) {
+		for _, kind := range []string{"email", "phone", "address"} {
+			p := b.get(t, "/contacts/form/"+kind+"-row", htmx(kind+"-rows"))
+			p.wantStatus(http.StatusOK)
+			if p.find(".multi-row").Length() != 1 || p.find("input[name="+kind+"_key]").Length() != 1 {
+				t.Errorf("%s row: %s", kind, p.body)
+			}
+		}
+	})
+
+	t.Run("a row's name opens the contact", func(t *testing.T) {
+		p := b.get(t, "/contacts")
+		if p.find(`#contact-`+id+` a[href="/contacts/`+id+`"]`).Length() != 1 || p.find("#add-contact").Length() != 1 {
+			t.Error("no link to the contact or no Add Contact button")
+		}
+	})
+}
