@@ -23,11 +23,11 @@ type ContactFormProps struct {
 // ContactInput is what the form shows: a stored contact or what the user typed.
 type ContactInput struct {
 	FirstName, MiddleName, LastName, Company, Title, Notes, Birthday string
-	ReverseProspecting                                             bool
-	Version                                                        int64
-	Emails                                                         []EmailRow
-	Phones                                                         []PhoneRow
-	Addresses                                                      []AddressRow
+	ReverseProspecting                                               bool
+	Version                                                          int64
+	Emails                                                           []EmailRow
+	Phones                                                           []PhoneRow
+	Addresses                                                        []AddressRow
 }
 
 // EmailRow is one email in the form. Key ties its inputs together (email_address_<key>, …).
