@@ -450,4 +450,73 @@ func TestBrowser(t *testing.T) {
 	if txt := value(b, "range", chromedp.Text(chromedp.CSS("#contact-list .range"))); txt != "Showing 51–100" {
 		t.Errorf("page 2 range = %q, want %q", txt, "Showing 51–100")
 	}
+
+	// Add Contact: two emails (the second with Notify), two phones and an address, rows added
+	// and removed without a reload, then the second email made the primary.
+	b.do("open Add Contact", chromedp.Click(chromedp.ID("add-contact")), chromedp.WaitVisible(chromedp.ID("contact-form")))
+	b.do("mark the page", chromedp.Evaluate[chromedp.Void](`window.__formMarker = 1`))
+	email := func(i int) string { return fmt.Sprintf(`#email-rows .email-row:nth-child(%d)`, i) }
+	b.do("fill names and the first email",
+		chromedp.SendKeys(chromedp.ID("f-first_name"), "Dana"),
+		chromedp.SendKeys(chromedp.ID("f-last_name"), "Scully"),
+		chromedp.SendKeys(chromedp.CSS(email(1)+` input[type=email]`), "dana@fbi.test"),
+		chromedp.Click(chromedp.ID("add-email")),
+	)
+	// A new row takes the focus once htmx has settled it; type only then.
+	b.waitFor("a second email row with the focus", `document.querySelectorAll("#email-rows .email-row").length === 2 &&
+		document.querySelectorAll("#email-rows .email-row")[1].contains(document.activeElement)`)
+	b.do("fill the second email with Notify",
+		chromedp.SendKeys(chromedp.CSS(email(2)+` input[type=email]`), "dana.home@example.com"),
+		chromedp.Click(chromedp.CSS(email(2)+` input[type=checkbox]`)),
+		chromedp.Click(chromedp.ID("add-email")),
+	)
+	b.waitFor("a third email row with the focus", `document.querySelectorAll("#email-rows .email-row").length === 3 &&
+		document.querySelectorAll("#email-rows .email-row")[2].contains(document.activeElement)`)
+	b.do("remove the third email row", chromedp.Click(chromedp.CSS(email(3)+` .row-remove`)))
+	b.waitFor("two email rows again", `document.querySelectorAll("#email-rows .email-row").length === 2`)
+	b.do("two phones and an address",
+		chromedp.SendKeys(chromedp.CSS(`#phone-rows .multi-row:nth-child(1) input[type=tel]`), "(202) 555-0101"),
+		chromedp.Click(chromedp.ID("add-phone")),
+	)
+	b.waitFor("a second phone row with the focus", `document.querySelectorAll("#phone-rows .multi-row").length === 2 &&
+		document.querySelectorAll("#phone-rows .multi-row")[1].contains(document.activeElement)`)
+	b.do("fill the second phone and add an address",
+		chromedp.SendKeys(chromedp.CSS(`#phone-rows .multi-row:nth-child(2) input[type=tel]`), "202-555-0199"),
+		chromedp.Click(chromedp.ID("add-address")),
+	)
+	b.waitFor("an address row with the focus on its street", `document.querySelectorAll("#address-rows .multi-row").length === 1 &&
+		document.activeElement && document.activeElement.name && document.activeElement.name.startsWith("address_street_")`)
+	b.do("fill the address", chromedp.SendKeys(chromedp.CSS(`#address-rows input[name^=address_city_]`), "Annapolis"))
+	if !eval[bool](b, "form marker", `window.__formMarker === 1`) {
+		t.Fatal("adding rows reloaded the page")
+	}
+	b.shot("11-add-contact")
+	if got := eval[string](b, "city", `document.querySelector("#address-rows input[name^=address_city_]").value`); got != "Annapolis" {
+		t.Errorf("city field holds %q", got)
+	}
+	b.do("save", chromedp.Submit(chromedp.ID("save-contact")), chromedp.WaitVisible(chromedp.CSS(".alert-success")))
+	if got := eval[string](b, "saved city", `document.querySelector("#address-rows input[name^=address_city_]").value`); got != "Annapolis" {
+		t.Errorf("saved city = %q", got)
+	}
+	if got := eval[[]string](b, "saved emails", `[...document.querySelectorAll("#email-rows input[type=email]")].map(e => e.value)`); strings.Join(got, ",") != "dana@fbi.test,dana.home@example.com" {
+		t.Errorf("saved emails = %q", got)
+	}
+	if !eval[bool](b, "notify kept", `document.querySelectorAll("#email-rows .email-row")[1].querySelector("input[type=checkbox]").checked`) {
+		t.Error("the second email's Notify was not saved")
+	}
+	if n := eval[int](b, "phones", `document.querySelectorAll("#phone-rows .multi-row").length`); n != 2 {
+		t.Errorf("saved phones = %d, want 2", n)
+	}
+	b.do("make the second email the primary and save",
+		chromedp.Click(chromedp.CSS(email(2)+` .make-primary`)),
+	)
+	b.waitFor("the second email moved first", `document.querySelector("#email-rows input[type=email]").value === "dana.home@example.com"`)
+	b.do("save again",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".alert-success").remove()`), // wait for the new page's
+		chromedp.Submit(chromedp.ID("save-contact")),
+		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
+	)
+	if got := eval[string](b, "primary", `document.querySelector("#email-rows input[type=email]").value`); got != "dana.home@example.com" {
+		t.Errorf("primary after Make primary = %q", got)
+	}
 }

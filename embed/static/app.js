@@ -16,6 +16,8 @@
   document.addEventListener("keydown", function (ev) {
     var row = ev.target.closest && ev.target.closest("tr[data-editing]");
     if (!row) return;
+    // A key pressed the moment the row arrived may beat htmx to the row's buttons.
+    if ((ev.key === "Escape" || ev.key === "Enter") && window.htmx) window.htmx.process(row);
     if (ev.key === "Escape") {
       ev.preventDefault();
       var cancel = row.querySelector(".cancel-btn");
@@ -31,8 +33,8 @@
   document.addEventListener("htmx:afterSettle", function (ev) {
     var el = ev.detail.elt;
     if (!el || !el.matches) return;
-    // A row that turned into a form gets focus on its first field.
-    if (el.matches("tr[data-editing]")) {
+    // A row that turned into a form gets focus on its first field (unless the user is already in it).
+    if (el.matches("tr[data-editing]") && !el.contains(document.activeElement)) {
       var first = el.querySelector("input:not([type=hidden])");
       if (first) first.focus();
     }
@@ -83,13 +85,15 @@
       }
     }
   });
-  // A row added with Add gets focus on its first field.
+  // A row added with Add gets focus on its main field (not a label with suggestions), unless the
+  // user has already moved into it.
   document.addEventListener("htmx:afterSettle", function (ev) {
     var el = ev.detail.elt;
     if (el && el.classList && el.classList.contains("multi-rows")) {
       var rows = el.querySelectorAll(".multi-row");
       var last = rows[rows.length - 1];
-      var first = last && last.querySelector("input:not([type=hidden])");
+      if (!last || last.contains(document.activeElement)) return;
+      var first = last.querySelector("input:not([type=hidden]):not([list])");
       if (first) first.focus();
     }
   });
