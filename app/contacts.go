@@ -97,6 +97,25 @@ func (s *ContactService) Update(ctx context.Context, ownerID string, c *Contact)
 	return c, nil
 }
 
+// SetStatus deactivates or reactivates an agent's contact. Deactivating keeps every field; the
+// contact leaves the default (active) list and, as later features arrive, gets no notifications
+// and no portal login.
+func (s *ContactService) SetStatus(ctx context.Context, ownerID, id string, status ContactStatus) (*Contact, error) {
+	if status != StatusActive && status != StatusInactive {
+		return nil, &Error{Code: EINVALID, Message: "Status is active or inactive.", Fields: map[string]string{"status": "active or inactive"}}
+	}
+	cur, err := s.Store.Contact(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Status == status {
+		return cur, nil
+	}
+	next := *cur
+	next.Status = status
+	return s.Update(ctx, ownerID, &next)
+}
+
 func staleError(cur *Contact) error {
 	return Errorf(ECONFLICT, "This contact was changed since you opened it (now version %d, saved %s). Reload it and make your change again.",
 		cur.Version, cur.UpdatedAt.Format("Jan 2 15:04:05"))

@@ -125,6 +125,29 @@ func ContactFormPage(p ContactFormProps) g.Node {
 				A(Href("/contacts"), g.Text("Cancel")),
 			),
 		),
+		g.If(p.Contact != nil, statusCard(p)),
+	)
+}
+
+// statusCard offers Deactivate (or Reactivate) with what it means.
+func statusCard(p ContactFormProps) g.Node {
+	c := p.Contact
+	if c == nil {
+		return nil
+	}
+	if c.Status == app.StatusInactive {
+		return Section(Class("card status-card"),
+			H2(g.Text("Inactive")),
+			P(g.Text("This contact is kept but hidden from the default list and gets no notifications.")),
+			Form(Method("post"), Action("/contacts/"+c.ID+"/reactivate"),
+				CSRFField(p.CSRF), Button(Type("submit"), ID("reactivate"), g.Text("Reactivate"))),
+		)
+	}
+	return Section(Class("card status-card"),
+		H2(g.Text("Deactivate")),
+		P(g.Text("Deactivating keeps everything about this contact but hides it from the default list, stops notification emails and blocks its portal login. You can reactivate it at any time.")),
+		Form(Method("post"), Action("/contacts/"+c.ID+"/deactivate"),
+			CSRFField(p.CSRF), Button(Type("submit"), ID("deactivate"), g.Text("Deactivate"))),
 	)
 }
 

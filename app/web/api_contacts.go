@@ -276,6 +276,29 @@ func (s *Server) apiDeleteContact(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// apiDeactivateContact: POST /api/v1/contacts/:id/deactivate
+func (s *Server) apiDeactivateContact(c echo.Context) error {
+	return s.apiSetStatus(c, app.StatusInactive)
+}
+
+// apiReactivateContact: POST /api/v1/contacts/:id/reactivate
+func (s *Server) apiReactivateContact(c echo.Context) error {
+	return s.apiSetStatus(c, app.StatusActive)
+}
+
+func (s *Server) apiSetStatus(c echo.Context, st app.ContactStatus) error {
+	u := currentUser(c)
+	ct, err := s.contacts.SetStatus(c.Request().Context(), u.ID, c.Param("id"), st)
+	if err != nil {
+		return err
+	}
+	names, err := s.groupNames(c, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toJSON(ct, names))
+}
+
 // apiListGroups: GET /api/v1/groups
 func (s *Server) apiListGroups(c echo.Context) error {
 	gs, err := s.contacts.Groups(c.Request().Context(), currentUser(c).ID)

@@ -166,6 +166,10 @@ func (s *Server) showContactPage(c echo.Context) error {
 		p.Notice = "Contact added."
 	case "1":
 		p.Notice = "Contact saved."
+	case "deactivated":
+		p.Notice = "Contact deactivated. Everything is kept; it is listed under the Inactive status and gets no notifications."
+	case "reactivated":
+		p.Notice = "Contact reactivated."
 	}
 	return render(c, http.StatusOK, views.ContactFormPage(p))
 }
@@ -214,4 +218,22 @@ func (s *Server) newFormRow(c echo.Context) error {
 		return render(c, http.StatusOK, views.AddressRowFields(views.AddressRow{Key: k, Label: "Home"}))
 	}
 	return app.Errorf(app.ENOTFOUND, "No such form row.")
+}
+
+// deactivateContact: POST /contacts/:id/deactivate.
+func (s *Server) deactivateContact(c echo.Context) error {
+	return s.setContactStatus(c, app.StatusInactive, "deactivated")
+}
+
+// reactivateContact: POST /contacts/:id/reactivate.
+func (s *Server) reactivateContact(c echo.Context) error {
+	return s.setContactStatus(c, app.StatusActive, "reactivated")
+}
+
+func (s *Server) setContactStatus(c echo.Context, st app.ContactStatus, done string) error {
+	ct, err := s.contacts.SetStatus(c.Request().Context(), currentUser(c).ID, c.Param("id"), st)
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/contacts/"+ct.ID+"?saved="+done)
 }

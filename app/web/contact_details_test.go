@@ -133,3 +133,51 @@ func TestContactDetailsForm(t *testing.T) {
 		}
 	})
 }
+
+func TestDeactivateReactivate(t *testing.T) {
+	h := newHarness(t)
+	u := h.agent(t, "Ann Agent", "ann@example.com", false)
+	b := h.loggedIn(t, "ann@example.com")
+	ct := h.contact(t, u, "Fox", "Mulder", "fox@fbi.test")
+	listed := func(status string) bool {
+		p := b.get(t, "/contacts?status="+status)
+		return p.find("#contact-"+ct.ID).Length() == 1
+	}
+
+	t.Run("deactivating keeps the contact but moves it to the Inactive list", func(t *testing.T) {
+		b.post(t, "/contacts/"+ct.ID+"/deactivate", nil).wantRedirect("/contacts/" + ct.ID + "?saved=deactivated")
+		p := b.get(t, "/contacts/"+ct.ID+"?saved=deactivated")
+		if !strings.Contains(p.text(".alert-success"), "deactivated") || p.find("#reactivate").Length() != 1 {
+			t.Errorf("details page after deactivating: %q", p.text(".alert-success"))
+		}
+		if listed("active") || !listed("inactive") || !listed("all") {
+			t.Error("an inactive contact must leave the default list and show under Inactive and All")
+		}
+		c, _ := h.contacts.Get(context.Background(), u.ID, ct.ID)
+		if c.PrimaryEmail() != "fox@fbi.test" || c.Status != "inactive" {
+			t.Errorf("stored %+v", c)
+		}
+	})
+
+	t.Run("reactivating brings it back", func(t *testing.T) {
+		b.post(t, "/contacts/"+ct.ID+"/reactivate", nil).wantRedirect("/contacts/" + ct.ID + "?saved=reactivated")
+		if !listed("active") || listed("inactive") {
+			t.Error("a reactivated contact belongs to the default list again")
+		}
+	})
+
+	t.Run("the API deactivates and reactivates", func(t *testing.T) {
+		tok := h.token(t, "ann@example.com")
+		var got struct{ Status string }
+		r := h.api(t, tok, http.MethodPost, "/api/v1/contacts/"+ct.ID+"/deactivate", nil)
+		r.decode(t, &got)
+		if r.status != http.StatusOK || got.Status != "inactive" {
+			t.Errorf("deactivate: %d %s", r.status, r.body)
+		}
+		r = h.api(t, tok, http.MethodPost, "/api/v1/contacts/"+ct.ID+"/reactivate", nil)
+		r.decode(t, &got)
+		if r.status != http.StatusOK || got.Status != "active" {
+			t.Errorf("reactivate: %d %s", r.status, r.body)
+		}
+	})
+}

@@ -26,6 +26,7 @@ import (
 // ContactService is what the handlers need from app.ContactService.
 type ContactService interface {
 	Create(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
+	SetStatus(ctx context.Context, ownerID, id string, status app.ContactStatus) (*app.Contact, error)
 	Update(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
 	Delete(ctx context.Context, ownerID, id string) error
 	Get(ctx context.Context, ownerID, id string) (*app.Contact, error)
@@ -113,6 +114,8 @@ func New(opt Options) *echo.Echo {
 	api.GET("/contacts/:id", s.apiGetContact)
 	api.PATCH("/contacts/:id", s.apiPatchContact)
 	api.DELETE("/contacts/:id", s.apiDeleteContact)
+	api.POST("/contacts/:id/deactivate", s.apiDeactivateContact)
+	api.POST("/contacts/:id/reactivate", s.apiReactivateContact)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
 	api.Any("/*", func(c echo.Context) error { return app.Errorf(app.ENOTFOUND, "No such API route.") })
@@ -147,6 +150,8 @@ func New(opt Options) *echo.Echo {
 	}
 	in.GET("/contacts/:id", s.showContactPage)
 	in.POST("/contacts/:id", s.saveContact)
+	in.POST("/contacts/:id/deactivate", s.deactivateContact)
+	in.POST("/contacts/:id/reactivate", s.reactivateContact)
 	in.GET("/contacts/:id/row", s.showContactRow)
 	in.GET("/contacts/:id/edit-row", s.editContactRow)
 	in.PUT("/contacts/:id/row", s.saveContactRow)
