@@ -17,6 +17,7 @@ type ContactService struct {
 	Indexer *Indexer
 	Now     func() time.Time
 	counts  countCache
+	undo    undoBuffer
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
@@ -127,6 +128,99 @@ func (s *ContactService) Delete(ctx context.Context, ownerID, id string) error {
 		return err
 	}
 	return s.Indexer.Sync(ctx, id)
+}
+
+// UndoWindow is how long a removal can be undone.
+const UndoWindow = 30 * time.Second
+
+// Remove deletes an agent's contacts and returns a token that undoes the removal for UndoWindow.
+// Each contact is removed whole: record, secondary keys, index document.
+func (s *ContactService) Remove(ctx context.Context, ownerID string, ids ...string) (string, []*Contact, error) {
+	var removed []*Contact
+	for _, id := range ids {
+		c, err := s.Store.Contact(ctx, ownerID, id)
+		if err != nil {
+			return "", removed, err
+		}
+		if err := s.Delete(ctx, ownerID, id); err != nil {
+			return "", removed, err
+		}
+		removed = append(removed, c)
+	}
+	return s.undo.put(ownerID, removed, s.Now().Add(UndoWindow)), removed, nil
+}
+
+// Undo restores exactly what a Remove removed, if its token is the agent's and still fresh.
+func (s *ContactService) Undo(ctx context.Context, ownerID, token string) ([]*Contact, error) {
+	cs := s.undo.take(ownerID, token, s.Now())
+	if cs == nil {
+		return nil, Errorf(ENOTFOUND, "That removal can no longer be undone.")
+	}
+	if err := s.Store.CreateContacts(ctx, cs); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	if err := s.Indexer.Sync(ctx, ids...); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// Undoable returns the contacts a removal took while it can still be undone, or nil.
+func (s *ContactService) Undoable(ownerID, token string) []*Contact {
+	return s.undo.peek(ownerID, token, s.Now())
+}
+
+// undoBuffer keeps recently removed contacts in memory until their undo window closes.
+type undoBuffer struct {
+	mu      sync.Mutex
+	entries map[string]undoEntry
+}
+
+type undoEntry struct {
+	owner    string
+	contacts []*Contact
+	until    time.Time
+}
+
+func (u *undoBuffer) put(owner string, cs []*Contact, until time.Time) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.entries == nil {
+		u.entries = map[string]undoEntry{}
+	}
+	for k, e := range u.entries { // drop what can no longer be undone
+		if e.until.Before(until.Add(-UndoWindow)) {
+			delete(u.entries, k)
+		}
+	}
+	token := NewID()
+	u.entries[token] = undoEntry{owner: owner, contacts: cs, until: until}
+	return token
+}
+
+func (u *undoBuffer) peek(owner, token string, now time.Time) []*Contact {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e, ok := u.entries[token]
+	if !ok || e.owner != owner || now.After(e.until) {
+		return nil
+	}
+	return e.contacts
+}
+
+func (u *undoBuffer) take(owner, token string, now time.Time) []*Contact {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	e, ok := u.entries[token]
+	if !ok || e.owner != owner || now.After(e.until) {
+		return nil
+	}
+	delete(u.entries, token)
+	return e.contacts
 }
 
 // Get returns an agent's contact; ENOTFOUND for a missing contact or another agent's.

@@ -148,6 +148,9 @@ func statusCard(p ContactFormProps) g.Node {
 		P(g.Text("Deactivating keeps everything about this contact but hides it from the default list, stops notification emails and blocks its portal login. You can reactivate it at any time.")),
 		Form(Method("post"), Action("/contacts/"+c.ID+"/deactivate"),
 			CSRFField(p.CSRF), Button(Type("submit"), ID("deactivate"), g.Text("Deactivate"))),
+		H2(g.Text("Remove")),
+		P(g.Text("Removing deletes the contact for good (after a few seconds in which you can undo it).")),
+		A(Href("/contacts/"+c.ID+"/remove"), Class("button danger"), ID("remove"), g.Text("Remove…")),
 	)
 }
 

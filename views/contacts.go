@@ -16,6 +16,8 @@ type ContactsProps struct {
 	PageProps
 	QuickAdd QuickAddProps
 	List     ContactListProps
+	Undo     *UndoNotice // after a removal
+	Notice   string
 }
 
 // ContactListProps fills the contact list fragment that the filter, sort and pager replace.
@@ -85,6 +87,8 @@ func ContactsPage(p ContactsProps) g.Node {
 			H1(g.Text("Contact Management")),
 			A(Href("/contacts/new"), Class("button primary"), ID("add-contact"), g.Text("Add Contact")),
 		),
+		undoNotice(p.Undo, p.CSRF),
+		Alert("success", p.Notice),
 		QuickAddForm(p.QuickAdd),
 		ListControls(p.List),
 		ContactList(p.List),

@@ -170,6 +170,8 @@ func (s *Server) showContactPage(c echo.Context) error {
 		p.Notice = "Contact deactivated. Everything is kept; it is listed under the Inactive status and gets no notifications."
 	case "reactivated":
 		p.Notice = "Contact reactivated."
+	case "restored":
+		p.Notice = "Contact restored."
 	}
 	return render(c, http.StatusOK, views.ContactFormPage(p))
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"agentbook/app"
 	"context"
 	"net/http"
 	"net/url"
@@ -179,5 +180,63 @@ func TestDeactivateReactivate(t *testing.T) {
 		if r.status != http.StatusOK || got.Status != "active" {
 			t.Errorf("reactivate: %d %s", r.status, r.body)
 		}
+	})
+}
+
+func TestRemoveAndUndo(t *testing.T) {
+	h := newHarness(t)
+	u := h.agent(t, "Ann Agent", "ann@example.com", false)
+	b := h.loggedIn(t, "ann@example.com")
+	ct := h.contact(t, u, "Walter", "Skinner", "skinner@fbi.test")
+	ctx := context.Background()
+
+	t.Run("removing asks first, naming the contact", func(t *testing.T) {
+		p := b.get(t, "/contacts/"+ct.ID+"/remove")
+		p.wantStatus(http.StatusOK)
+		if !strings.Contains(p.text("h1"), "Walter Skinner") || p.find("#confirm-remove").Length() != 1 {
+			t.Errorf("confirmation: %q", p.text("h1"))
+		}
+		if _, err := h.contacts.Get(ctx, u.ID, ct.ID); err != nil {
+			t.Error("asking removed the contact")
+		}
+	})
+
+	var undo string
+	t.Run("a removed contact is gone from the store and the index, with Undo offered", func(t *testing.T) {
+		p := b.post(t, "/contacts/"+ct.ID+"/remove", nil)
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/contacts?undo=") {
+			t.Fatalf("status %d to %q", p.status, p.location())
+		}
+		undo = strings.TrimPrefix(p.location(), "/contacts?undo=")
+		if _, err := h.contacts.Get(ctx, u.ID, ct.ID); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Errorf("Get after remove: %v", err)
+		}
+		res, _ := h.contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, Text: "skinner", Status: app.StatusAll})
+		if res.Total != 0 {
+			t.Errorf("search still finds %d", res.Total)
+		}
+		l := b.get(t, p.location())
+		if !strings.Contains(l.text("#undo-notice"), "Removed Walter Skinner.") || l.find("#undo-remove").Length() != 1 {
+			t.Errorf("undo notice = %q", l.text("#undo-notice"))
+		}
+	})
+
+	t.Run("another agent cannot undo it", func(t *testing.T) {
+		h.agent(t, "Bob Other", "bob@example.com", false)
+		o := h.loggedIn(t, "bob@example.com")
+		o.post(t, "/contacts/undo", url.Values{"token": {undo}}).wantRedirect("/contacts?done=undo-expired")
+	})
+
+	t.Run("Undo brings back exactly what was removed", func(t *testing.T) {
+		b.post(t, "/contacts/undo", url.Values{"token": {undo}}).wantRedirect("/contacts/" + ct.ID + "?saved=restored")
+		got, err := h.contacts.Get(ctx, u.ID, ct.ID)
+		if err != nil || got.PrimaryEmail() != "skinner@fbi.test" || got.Version != ct.Version || !got.CreatedAt.Equal(ct.CreatedAt) {
+			t.Errorf("restored %+v, %v", got, err)
+		}
+		res, _ := h.contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, Text: "skinner", Status: app.StatusAll})
+		if res.Total != 1 {
+			t.Errorf("search after undo finds %d", res.Total)
+		}
+		b.post(t, "/contacts/undo", url.Values{"token": {undo}}).wantRedirect("/contacts?done=undo-expired")
 	})
 }

@@ -148,5 +148,21 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		c.Response().Header().Set("HX-Push-Url", list.Query.URL()) // the short form, without defaults
 		return render(c, http.StatusOK, views.ContactList(list))
 	}
-	return render(c, http.StatusOK, views.ContactsPage(views.ContactsProps{PageProps: pageProps(c), List: list}))
+	p := views.ContactsProps{PageProps: pageProps(c), List: list}
+	if tok := c.QueryParam("undo"); tok != "" {
+		if removed := s.contacts.Undoable(currentUser(c).ID, tok); len(removed) > 0 {
+			names := make([]string, len(removed))
+			for i, r := range removed {
+				names[i] = r.DisplayName()
+			}
+			p.Undo = &views.UndoNotice{Text: "Removed " + strings.Join(names, ", ") + ".", Token: tok}
+		}
+	}
+	switch c.QueryParam("done") {
+	case "undo-expired":
+		p.Notice = "That removal can no longer be undone."
+	case "restored":
+		p.Notice = "Contacts restored."
+	}
+	return render(c, http.StatusOK, views.ContactsPage(p))
 }

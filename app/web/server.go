@@ -27,6 +27,9 @@ import (
 type ContactService interface {
 	Create(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
 	SetStatus(ctx context.Context, ownerID, id string, status app.ContactStatus) (*app.Contact, error)
+	Remove(ctx context.Context, ownerID string, ids ...string) (string, []*app.Contact, error)
+	Undo(ctx context.Context, ownerID, token string) ([]*app.Contact, error)
+	Undoable(ownerID, token string) []*app.Contact
 	Update(ctx context.Context, ownerID string, c *app.Contact) (*app.Contact, error)
 	Delete(ctx context.Context, ownerID, id string) error
 	Get(ctx context.Context, ownerID, id string) (*app.Contact, error)
@@ -152,6 +155,9 @@ func New(opt Options) *echo.Echo {
 	in.POST("/contacts/:id", s.saveContact)
 	in.POST("/contacts/:id/deactivate", s.deactivateContact)
 	in.POST("/contacts/:id/reactivate", s.reactivateContact)
+	in.GET("/contacts/:id/remove", s.confirmRemoveContact)
+	in.POST("/contacts/:id/remove", s.removeContact)
+	in.POST("/contacts/undo", s.undoRemove)
 	in.GET("/contacts/:id/row", s.showContactRow)
 	in.GET("/contacts/:id/edit-row", s.editContactRow)
 	in.PUT("/contacts/:id/row", s.saveContactRow)
