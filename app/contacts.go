@@ -437,18 +437,134 @@ func (s *ContactService) Groups(ctx context.Context, ownerID string) ([]*Group, 
 
 // CreateGroup adds a group for an agent; names are trimmed, not empty, unique ignoring case.
 func (s *ContactService) CreateGroup(ctx context.Context, ownerID, name string) (*Group, error) {
-	name = strings.Join(strings.Fields(name), " ")
-	if name == "" {
-		return nil, &Error{Code: EINVALID, Message: "Enter a group name.", Fields: map[string]string{"name": "Enter a group name."}}
-	}
-	if len([]rune(name)) > 100 {
-		return nil, &Error{Code: EINVALID, Message: "Use at most 100 characters.", Fields: map[string]string{"name": "Use at most 100 characters."}}
+	name, err := groupName(name)
+	if err != nil {
+		return nil, err
 	}
 	g := &Group{ID: NewID(), OwnerID: ownerID, Name: name, CreatedAt: s.Now().UTC()}
 	if err := s.Store.CreateGroup(ctx, g); err != nil {
 		return nil, err
 	}
 	return g, nil
+}
+
+func groupName(name string) (string, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" {
+		return "", &Error{Code: EINVALID, Message: "Enter a group name.", Fields: map[string]string{"name": "Enter a group name."}}
+	}
+	if len([]rune(name)) > 100 {
+		return "", &Error{Code: EINVALID, Message: "Use at most 100 characters.", Fields: map[string]string{"name": "Use at most 100 characters."}}
+	}
+	return name, nil
+}
+
+// RenameGroup renames an agent's group (names are unique per agent, ignoring case).
+func (s *ContactService) RenameGroup(ctx context.Context, ownerID, id, name string) (*Group, error) {
+	name, err := groupName(name)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.RenameGroup(ctx, ownerID, id, name)
+}
+
+// GroupCounts returns how many of the agent's contacts (any status) each group has.
+func (s *ContactService) GroupCounts(ctx context.Context, ownerID string) (map[string]int, error) {
+	gs, err := s.Store.Groups(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(gs))
+	for _, g := range gs {
+		n, err := s.Index.CountMatches(ctx, ContactQuery{OwnerID: ownerID, GroupID: g.ID, Status: StatusAll})
+		if err != nil {
+			return nil, err
+		}
+		out[g.ID] = n
+	}
+	return out, nil
+}
+
+// GroupMembers returns the IDs of the agent's contacts (any status) in the group.
+func (s *ContactService) GroupMembers(ctx context.Context, ownerID, groupID string) ([]string, error) {
+	return s.Index.MatchIDs(ctx, ContactQuery{OwnerID: ownerID, GroupID: groupID, Status: StatusAll}, 1_000_000)
+}
+
+// DeleteGroup removes a group: its contacts lose it and nothing else about them changes.
+func (s *ContactService) DeleteGroup(ctx context.Context, ownerID, id string) (int, error) {
+	if _, err := s.group(ctx, ownerID, id); err != nil {
+		return 0, err
+	}
+	members, err := s.GroupMembers(ctx, ownerID, id)
+	if err != nil {
+		return 0, err
+	}
+	for _, cid := range members {
+		if err := s.withoutGroup(ctx, ownerID, cid, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(members), s.Store.DeleteGroup(ctx, ownerID, id)
+}
+
+// SetGroups replaces the groups of an agent's contact.
+func (s *ContactService) SetGroups(ctx context.Context, ownerID, id string, groupIDs []string) (*Contact, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := s.Store.Contact(ctx, ownerID, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *cur
+		next.GroupIDs = dedupe(groupIDs)
+		saved, err := s.Update(ctx, ownerID, &next)
+		if ErrorCode(err) == ECONFLICT && attempt < 3 {
+			continue // a concurrent edit of other fields: apply the group change on top of it
+		}
+		return saved, err
+	}
+}
+
+func (s *ContactService) withoutGroup(ctx context.Context, ownerID, contactID, groupID string) error {
+	cur, err := s.Store.Contact(ctx, ownerID, contactID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keep []string
+	for _, g := range cur.GroupIDs {
+		if g != groupID {
+			keep = append(keep, g)
+		}
+	}
+	_, err = s.SetGroups(ctx, ownerID, contactID, keep)
+	return err
+}
+
+func (s *ContactService) group(ctx context.Context, ownerID, id string) (*Group, error) {
+	gs, err := s.Store.Groups(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		if g.ID == id {
+			return g, nil
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "Group not found.")
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (s *ContactService) checkGroups(ctx context.Context, ownerID string, ids []string) error {

@@ -102,6 +102,10 @@ type Store interface {
 
 	// CreateGroup stores a group; ECONFLICT if the agent has one with the same name (any case).
 	CreateGroup(ctx context.Context, g *Group) error
+	// RenameGroup renames an agent's group; ECONFLICT if another has the name, ENOTFOUND if missing.
+	RenameGroup(ctx context.Context, ownerID, id, name string) (*Group, error)
+	// DeleteGroup removes an agent's group record (not its members' references); ENOTFOUND if missing.
+	DeleteGroup(ctx context.Context, ownerID, id string) error
 	// Groups lists an agent's groups by name.
 	Groups(ctx context.Context, ownerID string) ([]*Group, error)
 

@@ -424,6 +424,53 @@ func (s *Store) CreateGroup(_ context.Context, g *app.Group) error {
 	})
 }
 
+// RenameGroup implements app.Store.
+func (s *Store) RenameGroup(_ context.Context, ownerID, id, name string) (*app.Group, error) {
+	var g app.Group
+	err := s.update(func(txn *badger.Txn) error {
+		if err := getJSON(txn, pGroup+ownerID+"/"+id, &g); errors.Is(err, badger.ErrKeyNotFound) {
+			return notFound("Group")
+		} else if err != nil {
+			return err
+		}
+		oldKey, newKey := pGroupName+ownerID+"/"+app.Fold(g.Name), pGroupName+ownerID+"/"+app.Fold(name)
+		if newKey != oldKey {
+			if _, err := txn.Get([]byte(newKey)); err == nil {
+				return &app.Error{Code: app.ECONFLICT, Message: "You already have a group with this name.",
+					Fields: map[string]string{"name": "You already have a group with this name."}}
+			}
+			if err := txn.Delete([]byte(oldKey)); err != nil {
+				return err
+			}
+			if err := txn.Set([]byte(newKey), []byte(id)); err != nil {
+				return err
+			}
+		}
+		g.Name = name
+		return setJSON(txn, pGroup+ownerID+"/"+id, &g)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+// DeleteGroup implements app.Store.
+func (s *Store) DeleteGroup(_ context.Context, ownerID, id string) error {
+	return s.update(func(txn *badger.Txn) error {
+		var g app.Group
+		if err := getJSON(txn, pGroup+ownerID+"/"+id, &g); errors.Is(err, badger.ErrKeyNotFound) {
+			return notFound("Group")
+		} else if err != nil {
+			return err
+		}
+		if err := txn.Delete([]byte(pGroupName + ownerID + "/" + app.Fold(g.Name))); err != nil {
+			return err
+		}
+		return txn.Delete([]byte(pGroup + ownerID + "/" + id))
+	})
+}
+
 // Groups implements app.Store.
 func (s *Store) Groups(_ context.Context, ownerID string) ([]*app.Group, error) {
 	var out []*app.Group

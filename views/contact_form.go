@@ -18,6 +18,7 @@ type ContactFormProps struct {
 	Message   string // a form-level error (a conflict, say)
 	Notice    string // "Contact saved."
 	GroupName map[string]string
+	AllGroups []*app.Group
 }
 
 // ContactInput is what the form shows: a stored contact or what the user typed.
@@ -125,6 +126,7 @@ func ContactFormPage(p ContactFormProps) g.Node {
 				A(Href("/contacts"), g.Text("Cancel")),
 			),
 		),
+		contactGroups(p),
 		g.If(p.Contact != nil, statusCard(p)),
 	)
 }

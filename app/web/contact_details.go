@@ -160,7 +160,11 @@ func (s *Server) showContactPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names}
+	all, err := s.contacts.Groups(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all}
 	switch c.QueryParam("saved") {
 	case "added":
 		p.Notice = "Contact added."
@@ -172,6 +176,8 @@ func (s *Server) showContactPage(c echo.Context) error {
 		p.Notice = "Contact reactivated."
 	case "restored":
 		p.Notice = "Contact restored."
+	case "groups":
+		p.Notice = "Groups saved."
 	}
 	return render(c, http.StatusOK, views.ContactFormPage(p))
 }

@@ -37,6 +37,10 @@ type ContactService interface {
 	List(ctx context.Context, q app.ContactQuery) (*app.ContactList, error)
 	Groups(ctx context.Context, ownerID string) ([]*app.Group, error)
 	CreateGroup(ctx context.Context, ownerID, name string) (*app.Group, error)
+	RenameGroup(ctx context.Context, ownerID, id, name string) (*app.Group, error)
+	DeleteGroup(ctx context.Context, ownerID, id string) (int, error)
+	GroupCounts(ctx context.Context, ownerID string) (map[string]int, error)
+	SetGroups(ctx context.Context, ownerID, id string, groupIDs []string) (*app.Contact, error)
 	Seed(ctx context.Context, ownerID string, n int) (int, error)
 }
 
@@ -121,6 +125,8 @@ func New(opt Options) *echo.Echo {
 	api.POST("/contacts/:id/reactivate", s.apiReactivateContact)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
+	api.PATCH("/groups/:id", s.apiRenameGroup)
+	api.DELETE("/groups/:id", s.apiDeleteGroup)
 	api.Any("/*", func(c echo.Context) error { return app.Errorf(app.ENOTFOUND, "No such API route.") })
 
 	ui := e.Group("", middleware.CSRFWithConfig(middleware.CSRFConfig{
@@ -155,6 +161,13 @@ func New(opt Options) *echo.Echo {
 	in.POST("/contacts/:id", s.saveContact)
 	in.POST("/contacts/:id/deactivate", s.deactivateContact)
 	in.POST("/contacts/:id/reactivate", s.reactivateContact)
+	in.POST("/contacts/:id/groups/add", s.addContactGroups)
+	in.POST("/contacts/:id/groups/remove", s.removeContactGroup)
+	in.GET("/groups", s.showGroupsPage)
+	in.POST("/groups", s.addGroup)
+	in.POST("/groups/:id/rename", s.renameGroup)
+	in.GET("/groups/:id/remove", s.confirmRemoveGroup)
+	in.POST("/groups/:id/remove", s.removeGroup)
 	in.GET("/contacts/:id/remove", s.confirmRemoveContact)
 	in.POST("/contacts/:id/remove", s.removeContact)
 	in.POST("/contacts/undo", s.undoRemove)
