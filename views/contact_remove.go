@@ -47,3 +47,26 @@ func undoNotice(u *UndoNotice, csrf string) g.Node {
 		),
 	)
 }
+
+// RemoveContactsProps fills the one confirmation for removing several selected contacts.
+type RemoveContactsProps struct {
+	PageProps
+	Contacts []*app.Contact
+}
+
+// RemoveContactsPage shows the count and the names and asks once.
+func RemoveContactsPage(p RemoveContactsProps) g.Node {
+	n := len(p.Contacts)
+	p.Title, p.Nav = "Remove contacts", "contacts"
+	return Layout(p.PageProps, Section(Class("card narrow"),
+		H1(g.Textf("Remove %d contact%s?", n, plural(n))),
+		Ul(g.Map(p.Contacts, func(c *app.Contact) g.Node { return Li(g.Text(c.DisplayName())) })),
+		P(g.Text("They and everything about them are deleted. You can undo this for a few seconds afterwards.")),
+		Form(Method("post"), Action("/contacts/remove"), Class("form-actions"),
+			CSRFField(p.CSRF),
+			g.Map(p.Contacts, func(c *app.Contact) g.Node { return Input(Type("hidden"), Name("id"), Value(c.ID)) }),
+			Button(Type("submit"), Class("danger"), ID("confirm-remove-many"), g.Textf("Remove %d contact%s", n, plural(n))),
+			A(Href("/contacts"), g.Text("Cancel")),
+		),
+	))
+}

@@ -208,12 +208,15 @@ func ContactList(p ContactListProps) g.Node {
 	return Section(ID("contact-list"), Class("contact-list"), Aria("live", "polite"),
 		Div(Class("list-head"),
 			countNode(p.Total, false),
+			Form(ID("bulk-remove"), Method("get"), Action("/contacts/remove"), Class("inline bulk"),
+				Button(Type("submit"), Class("small"), ID("remove-selected"), g.Text("Remove selected…"))),
 			g.If(len(p.Items) > 0, Span(Class("range"), g.Textf("Showing %s–%s", thousands(start), thousands(start+len(p.Items)-1)))),
 		),
 		Alert("error", p.Message),
 		Div(Class("table-wrap"),
 			Table(Class("contacts"),
 				THead(Tr(
+					Th(Scope("col"), Class("select"), Span(Class("sr-only"), g.Text("Select"))),
 					Th(Scope("col"), g.Text("Name")),
 					Th(Scope("col"), g.Text("Email")),
 					Th(Scope("col"), g.Text("Phone")),
@@ -237,7 +240,7 @@ func emptyRow(q ListQuery) g.Node {
 	if q.Q != "" || q.Group != "" || (q.Status != "" && q.Status != "active") {
 		msg = "No contacts match this filter."
 	}
-	return Tr(ID("empty-row"), Td(ColSpan("7"), Class("empty"),
+	return Tr(ID("empty-row"), Td(ColSpan("8"), Class("empty"),
 		g.Text(msg),
 		g.If(q.Q != "", g.Group{g.Text(" "), A(Href("/contacts"), g.Text("Clear the filter"))}),
 	))
@@ -281,6 +284,10 @@ func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node
 		}
 	}
 	return Tr(ID("contact-"+c.ID), Class(cls), Data("version", strconv.FormatInt(c.Version, 10)),
+		Td(Class("select"),
+			Input(Type("checkbox"), ID("select-"+c.ID), Name("id"), Value(c.ID), FormAttr("bulk-remove"), Class("row-select")),
+			Label(For("select-"+c.ID), Span(Class("sr-only"), g.Textf("Select %s", c.DisplayName()))),
+		),
 		Td(Class("name"), A(Href("/contacts/"+c.ID), Class("contact-link"), Strong(g.Text(c.DisplayName()))), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
 		Td(g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
 			g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1)))),
@@ -321,6 +328,7 @@ func ContactEditRow(p RowEditProps) g.Node {
 	}
 	// data-editing is there at once, while htmx settles the class a moment after the swap.
 	return Tr(ID("contact-"+id), Class("row editing"), Data("editing", "true"),
+		Td(Class("select")),
 		Td(Class("name"), Div(Class("pair"), in("First name", "first_name", "text", p.FirstName), in("Last name", "last_name", "text", p.LastName))),
 		Td(in("Primary email", "email", "email", p.Email)),
 		Td(in("Primary phone", "phone", "tel", p.Phone)),

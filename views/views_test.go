@@ -196,8 +196,8 @@ func TestContactListEmptyState(t *testing.T) {
 			if got := text(row); !strings.Contains(got, tt.want) {
 				t.Errorf("empty row = %q, want %q", got, tt.want)
 			}
-			if got := row.Find("td").AttrOr("colspan", ""); got != "7" {
-				t.Errorf("colspan = %q, want 7 (every column)", got)
+			if got := row.Find("td").AttrOr("colspan", ""); got != "8" {
+				t.Errorf("colspan = %q, want 8 (every column)", got)
 			}
 			clear := row.Find(`a[href="/contacts"]`)
 			if (clear.Length() == 1) != tt.clearLink {
@@ -387,8 +387,8 @@ func TestContactRow(t *testing.T) {
 			edit.AttrOr("aria-label", "") != "Edit Alice Adams" || text(edit) != "Edit" {
 			t.Errorf("Edit button = %v", edit.Nodes[0].Attr)
 		}
-		if row.Find("td").Length() != 7 {
-			t.Errorf("%d cells, want 7 like the header", row.Find("td").Length())
+		if row.Find("td").Length() != 8 {
+			t.Errorf("%d cells, want 8 like the header", row.Find("td").Length())
 		}
 	})
 
@@ -453,8 +453,8 @@ func TestContactEditRow(t *testing.T) {
 		if cancel.AttrOr("hx-get", "") != "/contacts/C1/row" {
 			t.Errorf("Cancel = %v", cancel.Nodes[0].Attr)
 		}
-		if row.Find("td").Length() != 7 {
-			t.Errorf("%d cells, want 7 like the header", row.Find("td").Length())
+		if row.Find("td").Length() != 8 {
+			t.Errorf("%d cells, want 8 like the header", row.Find("td").Length())
 		}
 	})
 	t.Run("a field error is shown next to its input", func(t *testing.T) {

@@ -240,3 +240,58 @@ func TestRemoveAndUndo(t *testing.T) {
 		b.post(t, "/contacts/undo", url.Values{"token": {undo}}).wantRedirect("/contacts?done=undo-expired")
 	})
 }
+
+func TestRemoveSelected(t *testing.T) {
+	h := newHarness(t)
+	u := h.agent(t, "Ann Agent", "ann@example.com", false)
+	v := h.agent(t, "Val Other", "val@example.com", false)
+	b := h.loggedIn(t, "ann@example.com")
+	ctx := context.Background()
+	var ids []string
+	for _, n := range []string{"Alpha", "Bravo", "Charlie", "Delta"} {
+		ids = append(ids, h.contact(t, u, n, "Test", "").ID)
+	}
+	theirs := h.contact(t, v, "Victor", "Other", "").ID
+
+	t.Run("the list has a box per row and Remove selected", func(t *testing.T) {
+		p := b.get(t, "/contacts")
+		if p.find("#contact-rows .row-select").Length() != 4 || p.find("#remove-selected").Length() != 1 {
+			t.Error("no selection boxes or no Remove selected")
+		}
+	})
+
+	t.Run("one confirmation shows the count and the names", func(t *testing.T) {
+		p := b.get(t, "/contacts/remove?id="+ids[0]+"&id="+ids[1]+"&id="+ids[2])
+		p.wantStatus(http.StatusOK)
+		if got := p.text("h1"); got != "Remove 3 contacts?" || !strings.Contains(p.text("ul"), "Bravo Test") {
+			t.Errorf("confirmation %q / %q", got, p.text("ul"))
+		}
+	})
+
+	t.Run("another agent's contact in the selection removes nothing", func(t *testing.T) {
+		p := b.post(t, "/contacts/remove", url.Values{"id": {ids[0], theirs}})
+		p.wantStatus(http.StatusNotFound)
+		if _, err := h.contacts.Get(ctx, u.ID, ids[0]); err != nil {
+			t.Error("a contact was removed although the selection was refused")
+		}
+		if _, err := h.contacts.Get(ctx, v.ID, theirs); err != nil {
+			t.Error("another agent's contact was removed")
+		}
+	})
+
+	t.Run("the confirmed selection is removed at once and Undo restores all of it", func(t *testing.T) {
+		p := b.post(t, "/contacts/remove", url.Values{"id": ids[:3]})
+		if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/contacts?undo=") {
+			t.Fatalf("status %d to %q", p.status, p.location())
+		}
+		l := b.get(t, p.location())
+		if len(rowIDs(l)) != 1 || !strings.Contains(l.text("#undo-notice"), "Alpha Test, Bravo Test, Charlie Test") {
+			t.Errorf("after removing: %d rows, notice %q", len(rowIDs(l)), l.text("#undo-notice"))
+		}
+		token := strings.TrimPrefix(p.location(), "/contacts?undo=")
+		b.post(t, "/contacts/undo", url.Values{"token": {token}}).wantRedirect("/contacts?done=restored")
+		if l := b.get(t, "/contacts"); len(rowIDs(l)) != 4 {
+			t.Errorf("after Undo the list has %d rows, want 4", len(rowIDs(l)))
+		}
+	})
+}

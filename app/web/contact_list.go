@@ -163,6 +163,8 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		p.Notice = "That removal can no longer be undone."
 	case "restored":
 		p.Notice = "Contacts restored."
+	case "none-selected":
+		p.Notice = "Select the contacts to remove with the boxes in the first column."
 	}
 	return render(c, http.StatusOK, views.ContactsPage(p))
 }

@@ -42,3 +42,43 @@ func (s *Server) undoRemove(c echo.Context) error {
 	}
 	return redirect(c, "/contacts?done=restored")
 }
+
+// confirmRemoveContacts: GET /contacts/remove?id=…&id=… — one confirmation for the selection.
+func (s *Server) confirmRemoveContacts(c echo.Context) error {
+	ids := c.QueryParams()["id"]
+	if len(ids) == 0 {
+		return redirect(c, "/contacts?done=none-selected")
+	}
+	if len(ids) > 1000 {
+		return app.Errorf(app.EINVALID, "Select at most 1,000 contacts at a time.")
+	}
+	u := currentUser(c)
+	var cs []*app.Contact
+	for _, id := range ids {
+		ct, err := s.contacts.Get(c.Request().Context(), u.ID, id)
+		if err != nil {
+			return err // another agent's or a missing ID: 404, nothing shown
+		}
+		cs = append(cs, ct)
+	}
+	return render(c, http.StatusOK, views.RemoveContactsPage(views.RemoveContactsProps{PageProps: pageProps(c), Contacts: cs}))
+}
+
+// removeContacts: POST /contacts/remove — removes the confirmed selection, with Undo.
+func (s *Server) removeContacts(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil || len(form["id"]) == 0 || len(form["id"]) > 1000 {
+		return app.Errorf(app.EINVALID, "Select between 1 and 1,000 contacts.")
+	}
+	u := currentUser(c)
+	for _, id := range form["id"] { // all or nothing: check every one before removing any
+		if _, err := s.contacts.Get(c.Request().Context(), u.ID, id); err != nil {
+			return err
+		}
+	}
+	token, _, err := s.contacts.Remove(c.Request().Context(), u.ID, form["id"]...)
+	if err != nil {
+		return err
+	}
+	return redirect(c, "/contacts?undo="+url.QueryEscape(token))
+}

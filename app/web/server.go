@@ -171,6 +171,8 @@ func New(opt Options) *echo.Echo {
 	in.GET("/contacts/:id/remove", s.confirmRemoveContact)
 	in.POST("/contacts/:id/remove", s.removeContact)
 	in.POST("/contacts/undo", s.undoRemove)
+	in.GET("/contacts/remove", s.confirmRemoveContacts)
+	in.POST("/contacts/remove", s.removeContacts)
 	in.GET("/contacts/:id/row", s.showContactRow)
 	in.GET("/contacts/:id/edit-row", s.editContactRow)
 	in.PUT("/contacts/:id/row", s.saveContactRow)

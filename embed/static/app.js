@@ -98,3 +98,22 @@
     }
   });
 })();
+
+// Row selection: shift-click selects or clears the range since the last box clicked.
+(function () {
+  "use strict";
+  var last = null;
+  document.addEventListener("click", function (ev) {
+    var box = ev.target;
+    if (!box.classList || !box.classList.contains("row-select")) return;
+    if (ev.shiftKey && last && last !== box && document.contains(last)) {
+      var boxes = Array.prototype.slice.call(document.querySelectorAll("#contact-rows .row-select"));
+      var a = boxes.indexOf(last), b = boxes.indexOf(box);
+      if (a >= 0 && b >= 0) {
+        var lo = Math.min(a, b), hi = Math.max(a, b);
+        for (var i = lo; i <= hi; i++) boxes[i].checked = box.checked;
+      }
+    }
+    last = box;
+  });
+})();
