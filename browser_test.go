@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -518,5 +519,72 @@ func TestBrowser(t *testing.T) {
 	)
 	if got := eval[string](b, "primary", `document.querySelector("#email-rows input[type=email]").value`); got != "dana.home@example.com" {
 		t.Errorf("primary after Make primary = %q", got)
+	}
+
+	// Groups: create one in Edit Group List, put the contact in it, take it out with the X.
+	contactURL := eval[string](b, "contact URL", `location.pathname`)
+	b.do("open Edit Group List", chromedp.Navigate(srv.URL+"/groups"), chromedp.WaitVisible(chromedp.ID("new-group")))
+	b.do("add the group Hot Leads", // (the seeded contacts brought Buyers, Sellers, …)
+		chromedp.SendKeys(chromedp.ID("new-group"), "Hot Leads"),
+		chromedp.Submit(chromedp.ID("new-group")),
+		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
+	)
+	b.do("back to the contact", chromedp.Navigate(srv.URL+contactURL), chromedp.WaitVisible(chromedp.ID("groups-add")))
+	b.do("pick Hot Leads and Save Changes",
+		chromedp.Click(chromedp.ID("groups-add")),
+		chromedp.WaitVisible(chromedp.ID("groups-save")),
+		chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#contact-groups .field.checkbox")].find(f => f.textContent.includes("Hot Leads")).querySelector("input").click()`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".alert-success") && document.querySelector(".alert-success").remove()`),
+		chromedp.Submit(chromedp.ID("groups-save")),
+		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
+	)
+	if got := eval[string](b, "chips", `[...document.querySelectorAll("#contact-groups .chip")].map(c => c.textContent).join(",")`); got != "Hot Leads" {
+		t.Errorf("groups after Save Changes = %q, want Hot Leads", got)
+	}
+	b.do("remove the group with its X",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".alert-success").remove()`),
+		chromedp.Click(chromedp.CSS("#contact-groups .link-x")),
+		chromedp.WaitVisible(chromedp.CSS(".alert-success")),
+	)
+	if n := eval[int](b, "chips", `document.querySelectorAll("#contact-groups .chip").length`); n != 0 {
+		t.Errorf("%d groups left after the X", n)
+	}
+
+	// Deactivate, then find the contact under Inactive only.
+	b.do("deactivate",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".alert-success").remove()`),
+		chromedp.Click(chromedp.ID("deactivate")),
+		chromedp.WaitVisible(chromedp.ID("reactivate")),
+	)
+	b.do("list inactive contacts", chromedp.Navigate(srv.URL+"/contacts?status=inactive"), chromedp.WaitVisible(chromedp.ID("contact-rows")))
+	if got := eval[[]string](b, "inactive rows", rowNames); strings.Join(got, ",") != "Dana Scully" {
+		t.Errorf("inactive list = %q, want Dana Scully", got)
+	}
+
+	// Select three contacts (shift-click for the range), remove them with one confirmation, undo.
+	b.do("open the list", chromedp.Navigate(srv.URL+"/contacts"), chromedp.WaitVisible(chromedp.ID("remove-selected")))
+	before := eval[[]string](b, "rows before", rowNames)
+	b.do("select the first three rows",
+		chromedp.Click(chromedp.CSS("#contact-rows tr:nth-child(1) .row-select")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#contact-rows tr:nth-child(3) .row-select").dispatchEvent(new MouseEvent("click", {bubbles: true, shiftKey: true}))`),
+	)
+	if n := eval[int](b, "selected", `document.querySelectorAll("#contact-rows .row-select:checked").length`); n != 3 {
+		t.Fatalf("shift-click selected %d rows, want 3", n)
+	}
+	b.do("Remove selected", chromedp.Click(chromedp.ID("remove-selected")), chromedp.WaitVisible(chromedp.ID("confirm-remove-many")))
+	if got := value(b, "confirmation", chromedp.Text(chromedp.CSS("h1"))); got != "Remove 3 contacts?" {
+		t.Errorf("confirmation = %q", got)
+	}
+	b.do("confirm", chromedp.Click(chromedp.ID("confirm-remove-many")), chromedp.WaitVisible(chromedp.ID("undo-notice")))
+	after := eval[[]string](b, "rows after", rowNames)
+	for _, name := range before[:3] {
+		if slices.Contains(after, name) {
+			t.Errorf("%s is still listed after the removal", name)
+		}
+	}
+	b.shot("12-removed-with-undo")
+	b.do("undo", chromedp.Click(chromedp.ID("undo-remove")), chromedp.WaitVisible(chromedp.CSS(".alert-success")))
+	if got := eval[[]string](b, "rows after undo", rowNames); !slices.Equal(got[:3], before[:3]) {
+		t.Errorf("after Undo the list starts %q, want %q", got[:3], before[:3])
 	}
 }
