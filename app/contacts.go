@@ -156,6 +156,24 @@ func (s *ContactService) Undo(ctx context.Context, ownerID, token string) ([]*Co
 	if cs == nil {
 		return nil, Errorf(ENOTFOUND, "That removal can no longer be undone.")
 	}
+	// A group removed in the meantime is not brought back with its old members.
+	gs, err := s.Store.Groups(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	exists := map[string]bool{}
+	for _, g := range gs {
+		exists[g.ID] = true
+	}
+	for _, c := range cs {
+		kept := c.GroupIDs[:0:0]
+		for _, id := range c.GroupIDs {
+			if exists[id] {
+				kept = append(kept, id)
+			}
+		}
+		c.GroupIDs = kept
+	}
 	if err := s.Store.CreateContacts(ctx, cs); err != nil {
 		return nil, err
 	}

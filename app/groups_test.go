@@ -118,3 +118,30 @@ func TestStatusRemoveAndUndo(t *testing.T) {
 		}
 	})
 }
+
+func TestUndoAfterItsGroupWasRemoved(t *testing.T) {
+	ctx := context.Background()
+	contacts, accounts, _, _ := storetest.Services(t)
+	u, _ := accounts.CreateUser(ctx, app.NewUser{Name: "U", Email: "u@x.test", Password: "longpassword1"})
+	g, _ := contacts.CreateGroup(ctx, u.ID, "Gone")
+	keep, _ := contacts.CreateGroup(ctx, u.ID, "Kept")
+	c, _ := contacts.Create(ctx, u.ID, &app.Contact{FirstName: "Back", GroupIDs: []string{g.ID, keep.ID}})
+	token, _, err := contacts.Remove(ctx, u.ID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contacts.DeleteGroup(ctx, u.ID, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contacts.Undo(ctx, u.ID, token); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := contacts.Get(ctx, u.ID, c.ID)
+	if !slices.Equal(got.GroupIDs, []string{keep.ID}) {
+		t.Errorf("restored groups = %v, want only the group that still exists", got.GroupIDs)
+	}
+	res, _ := contacts.List(ctx, app.ContactQuery{OwnerID: u.ID, GroupID: g.ID, Status: app.StatusAll})
+	if res.Total != 0 {
+		t.Errorf("the removed group lists %d contacts after the undo", res.Total)
+	}
+}
