@@ -119,18 +119,6 @@ func (ix *Indexer) Sync(ctx context.Context, ids ...string) error {
 	return nil
 }
 
-// syncNow indexes the contacts and clears their marks before returning.
-func (ix *Indexer) syncNow(ctx context.Context, ids []string) error {
-	marks, err := ix.sync(ctx, ids)
-	if err != nil {
-		return err
-	}
-	if err := ix.index.WaitDurable(ctx); err != nil {
-		return err
-	}
-	return ix.store.ClearIndexMarks(ctx, marks)
-}
-
 func (ix *Indexer) sync(ctx context.Context, ids []string) ([]IndexMark, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -247,23 +235,36 @@ func (ix *Indexer) clearMarks(ctx context.Context, marks []IndexMark) error {
 func (ix *Indexer) Reconcile(ctx context.Context) (int, error) {
 	ix.flush()
 	total := 0
-	for {
-		marks, err := ix.store.IndexMarks(ctx, 1000)
+	// Each pass indexes every marked contact in batches, then waits once for the index to reach
+	// the disk and clears the marks it indexed. Marks that writers add meanwhile are indexed by
+	// their own Sync; a later pass picks up any left.
+	for pass := 0; pass < 3; pass++ {
+		marks, err := ix.store.IndexMarks(ctx, 1<<30)
 		if err != nil {
 			return total, err
 		}
 		if len(marks) == 0 {
 			return total, nil
 		}
-		ids := make([]string, len(marks))
-		for i, m := range marks {
-			ids[i] = m.ID
+		var done []IndexMark
+		for start := 0; start < len(marks); start += 1000 {
+			part := marks[start:min(start+1000, len(marks))]
+			ids := make([]string, len(part))
+			for i, m := range part {
+				ids[i] = m.ID
+			}
+			got, err := ix.sync(ctx, ids)
+			if err != nil {
+				return total, err
+			}
+			done = append(done, got...)
+			total += len(ids)
 		}
-		if err := ix.syncNow(ctx, ids); err != nil {
+		if err := ix.clearMarks(ctx, done); err != nil {
 			return total, err
 		}
-		total += len(ids)
 	}
+	return total, nil
 }
 
 // Rebuild marks every stored contact and indexes them all (for a new or outdated index).

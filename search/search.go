@@ -41,7 +41,7 @@ type Index struct {
 
 // config makes a batch return once it is searchable, without waiting for it to reach the disk:
 // the store is the truth, and the indexer clears a record's index mark only after WaitDurable.
-var config = map[string]any{"unsafe_batch": true}
+var config = map[string]any{"unsafe_batch": true, "scorchPersisterOptions": map[string]any{"PersisterNapTimeMSec": 200, "PersisterNapUnderNumFiles": 1000}}
 
 func newIndex(idx bleve.Index) *Index {
 	ix := &Index{idx: idx, keyword: idx.Mapping().AnalyzerNamed(keyword.Name)}
