@@ -136,16 +136,23 @@ const UndoWindow = 30 * time.Second
 // Remove deletes an agent's contacts and returns a token that undoes the removal for UndoWindow.
 // Each contact is removed whole: record, secondary keys, index document.
 func (s *ContactService) Remove(ctx context.Context, ownerID string, ids ...string) (string, []*Contact, error) {
+	// All or nothing: every contact is checked before any is removed, and a failure part way
+	// puts back what was already removed.
 	var removed []*Contact
 	for _, id := range ids {
 		c, err := s.Store.Contact(ctx, ownerID, id)
 		if err != nil {
-			return "", removed, err
-		}
-		if err := s.Delete(ctx, ownerID, id); err != nil {
-			return "", removed, err
+			return "", nil, err
 		}
 		removed = append(removed, c)
+	}
+	for i, c := range removed {
+		if err := s.Delete(ctx, ownerID, c.ID); err != nil {
+			if rerr := s.restore(ctx, ownerID, removed[:i]); rerr != nil {
+				return s.undo.put(ownerID, removed[:i], s.Now().Add(UndoWindow)), nil, err
+			}
+			return "", nil, err
+		}
 	}
 	return s.undo.put(ownerID, removed, s.Now().Add(UndoWindow)), removed, nil
 }
@@ -156,10 +163,20 @@ func (s *ContactService) Undo(ctx context.Context, ownerID, token string) ([]*Co
 	if cs == nil {
 		return nil, Errorf(ENOTFOUND, "That removal can no longer be undone.")
 	}
-	// A group removed in the meantime is not brought back with its old members.
+	if err := s.restore(ctx, ownerID, cs); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// restore puts removed contacts back as they were, without groups removed in the meantime.
+func (s *ContactService) restore(ctx context.Context, ownerID string, cs []*Contact) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	gs, err := s.Store.Groups(ctx, ownerID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	exists := map[string]bool{}
 	for _, g := range gs {
@@ -175,16 +192,13 @@ func (s *ContactService) Undo(ctx context.Context, ownerID, token string) ([]*Co
 		c.GroupIDs = kept
 	}
 	if err := s.Store.CreateContacts(ctx, cs); err != nil {
-		return nil, err
+		return err
 	}
 	ids := make([]string, len(cs))
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	if err := s.Indexer.Sync(ctx, ids...); err != nil {
-		return nil, err
-	}
-	return cs, nil
+	return s.Indexer.Sync(ctx, ids...)
 }
 
 // Undoable returns the contacts a removal took while it can still be undone, or nil.

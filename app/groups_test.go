@@ -90,6 +90,15 @@ func TestStatusRemoveAndUndo(t *testing.T) {
 		contacts.SetStatus(ctx, u.ID, c.ID, app.StatusActive)
 	})
 
+	t.Run("a removal that names a contact the agent does not have removes nothing", func(t *testing.T) {
+		if _, _, err := contacts.Remove(ctx, u.ID, c.ID, "01NOSUCHCONTACT0000000000"); app.ErrorCode(err) != app.ENOTFOUND {
+			t.Errorf("Remove = %v, want not found", err)
+		}
+		if _, err := contacts.Get(ctx, u.ID, c.ID); err != nil || find(app.StatusAll) != 1 {
+			t.Errorf("the valid contact was removed anyway: %v", err)
+		}
+	})
+
 	t.Run("a removal purges the index and Undo restores the same record", func(t *testing.T) {
 		before, _ := contacts.Get(ctx, u.ID, c.ID)
 		token, removed, err := contacts.Remove(ctx, u.ID, c.ID)

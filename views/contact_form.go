@@ -87,14 +87,14 @@ func ContactFormPage(p ContactFormProps) g.Node {
 			Section(Class("card"),
 				H2(g.Text("Emails")),
 				P(Class("hint"), g.Text("The first email is the primary: it receives notifications. Tick Notify for any other address that should get them too.")),
-				Div(ID("email-rows"), Class("multi-rows emails"), g.Map(indexed(in.Emails), func(e indexedEmail) g.Node {
+				Div(ID("email-rows"), Class("multi-rows emails"), g.Map(numbered(in.Emails), func(e numberedRow[EmailRow]) g.Node {
 					return EmailRowFields(e.row, p.Errors["emails["+strconv.Itoa(e.i)+"].address"])
 				})),
 				addButton("email", "Add email"),
 			),
 			Section(Class("card"),
 				H2(g.Text("Phones")),
-				Div(ID("phone-rows"), Class("multi-rows"), g.Map(indexedPhones(in.Phones), func(r indexedPhone) g.Node {
+				Div(ID("phone-rows"), Class("multi-rows"), g.Map(numbered(in.Phones), func(r numberedRow[PhoneRow]) g.Node {
 					return PhoneRowFields(r.row, p.Errors["phones["+strconv.Itoa(r.i)+"].number"])
 				})),
 				addButton("phone", "Add phone"),
@@ -169,28 +169,16 @@ func addButton(kind, text string) g.Node {
 		g.Text(text))
 }
 
-type indexedEmail struct {
+// numberedRow is a form row with its position, which field errors such as emails[1].address name.
+type numberedRow[T any] struct {
 	i   int
-	row EmailRow
+	row T
 }
 
-func indexed(rows []EmailRow) []indexedEmail {
-	out := make([]indexedEmail, len(rows))
+func numbered[T any](rows []T) []numberedRow[T] {
+	out := make([]numberedRow[T], len(rows))
 	for i, r := range rows {
-		out[i] = indexedEmail{i, r}
-	}
-	return out
-}
-
-type indexedPhone struct {
-	i   int
-	row PhoneRow
-}
-
-func indexedPhones(rows []PhoneRow) []indexedPhone {
-	out := make([]indexedPhone, len(rows))
-	for i, r := range rows {
-		out[i] = indexedPhone{i, r}
+		out[i] = numberedRow[T]{i, r}
 	}
 	return out
 }
