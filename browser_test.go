@@ -149,10 +149,10 @@ const activeID = `document.activeElement ? document.activeElement.tagName + "#" 
 // rowNames is the names shown in the contact list, in order.
 const rowNames = `Array.from(document.querySelectorAll("#contact-rows tr.row td.name strong")).map(e => e.textContent.trim())`
 
-// TestBrowser runs the Contact Management flow in real Chromium against the whole program:
-// first-run setup, Quick Add (success, invalid input, duplicate), type-ahead filter with the
-// state in the URL, inline edit with Save and Escape, reload, log out and log in.
-func TestBrowser(t *testing.T) {
+// startBrowser starts headless Chromium on a server (skipping the test when there is none,
+// outside CI) and returns a browser whose console is checked when the test ends.
+func startBrowser(t *testing.T, srv *testServer) *browser {
+	t.Helper()
 	execPath := findChromium()
 	if execPath == "" {
 		if os.Getenv("CI") == "true" {
@@ -166,10 +166,6 @@ func TestBrowser(t *testing.T) {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-
-	data := t.TempDir()
-	srv := startServer(t, data)
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.NoSandbox,
@@ -183,11 +179,9 @@ func TestBrowser(t *testing.T) {
 	)
 	// The whole browser session has a hard limit; each step has its own, shorter one.
 	root, cancelRoot := context.WithTimeout(context.Background(), 55*time.Second)
-	defer cancelRoot()
 	actx, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
-	defer cancelAlloc()
 	ctx, cancelTab := chromedp.NewContext(actx)
-	defer cancelTab()
+	t.Cleanup(func() { cancelTab(); cancelAlloc(); cancelRoot() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", execPath, err)
 	}
@@ -202,7 +196,7 @@ func TestBrowser(t *testing.T) {
 			b.mu.Unlock()
 		}
 	}()
-	defer func() {
+	t.Cleanup(func() {
 		// Uncaught exceptions and CSP violations are bugs even when every check passed.
 		b.mu.Lock()
 		defer b.mu.Unlock()
@@ -213,7 +207,17 @@ func TestBrowser(t *testing.T) {
 				t.Logf("browser console %s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line)
 			}
 		}
-	}()
+	})
+	return b
+}
+
+// TestBrowser runs the Contact Management flow in real Chromium against the whole program:
+// first-run setup, Quick Add (success, invalid input, duplicate), type-ahead filter with the
+// state in the URL, inline edit with Save and Escape, reload, log out and log in.
+func TestBrowser(t *testing.T) {
+	data := t.TempDir()
+	srv := startServer(t, data)
+	b := startBrowser(t, srv)
 
 	const (
 		adminName  = "Olivia Office"

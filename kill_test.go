@@ -24,10 +24,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startProcess runs `agentbook serve` as a separate process on data and returns its URL.
+// startProcess runs `agentbook serve` as a separate process on data, with its sink on a free
+// port and no DNS checks, and returns its URL.
 func startProcess(t *testing.T, data string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	cmd := exec.Command(os.Args[0], "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn",
+		"--smtp-sink", "127.0.0.1:0", "--dns-check=false")
 	cmd.Env = append(os.Environ(), "AGENTBOOK_TEST_AS_MAIN=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -28,6 +29,7 @@ import (
 	"agentbook/app"
 	"agentbook/app/web"
 	"agentbook/embed"
+	"agentbook/mail"
 	"agentbook/search"
 	"agentbook/store"
 )
@@ -95,6 +97,33 @@ type Config struct {
 	BaseURL    string
 	LogLevel   string
 	SessionTTL time.Duration
+
+	SMTPSink        string   // the embedded sink's address, "off" for none
+	SinkReject      []string // recipient globs the sink refuses with 550 5.1.1
+	SinkMaxSize     int64    // bytes
+	SinkMaxMessages int
+	SMTPRelay       string // host:port; "" delivers to the sink
+	SMTPUser        string
+	SMTPPassword    string
+	SMTPStartTLS    bool
+	DNSCheck        bool
+}
+
+// globList is a comma-separated flag value (--sink-reject '*@bounce.test,*@nowhere.test').
+type globList []string
+
+func (g *globList) String() string { return strings.Join(*g, ",") }
+
+func (g *globList) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if _, err := path.Match(p, ""); err != nil {
+				return fmt.Errorf("bad glob %q: %v", p, err)
+			}
+			*g = append(*g, p)
+		}
+	}
+	return nil
 }
 
 // newFlags returns a flag set whose flags fall back to AGENTBOOK_<NAME> when not given.
@@ -135,8 +164,23 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.BaseURL, "base-url", "", "public URL used in links inside emails (default http://<addr>)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.SessionTTL, "session-idle", 12*time.Hour, "log agents out after this long without use")
+	fs.StringVar(&c.SMTPSink, "smtp-sink", "127.0.0.1:2525", "listen address of the embedded SMTP sink, or off")
+	fs.Var((*globList)(&c.SinkReject), "sink-reject", "comma-separated recipient globs the sink answers with 550 5.1.1 (e.g. *@bounce.test)")
+	fs.Int64Var(&c.SinkMaxSize, "sink-max-size", 10<<20, "largest message the sink accepts, in bytes")
+	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
+	fs.StringVar(&c.SMTPRelay, "smtp-relay", "", "host:port of the SMTP relay that delivers mail (default: the sink)")
+	fs.StringVar(&c.SMTPUser, "smtp-user", "", "relay user name (AUTH PLAIN)")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", "", "relay password")
+	fs.BoolVar(&c.SMTPStartTLS, "smtp-starttls", false, "use STARTTLS with the relay")
+	fs.BoolVar(&c.DNSCheck, "dns-check", true, "check that an address's domain accepts mail before sending (false for offline use)")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return c, err
+	}
+	if c.SinkMaxSize < 1024 {
+		return c, usageError{"--sink-max-size must be at least 1024 bytes"}
+	}
+	if c.SinkMaxMessages < 1 {
+		return c, usageError{"--sink-max-messages must be at least 1"}
 	}
 	if fs.NArg() > 0 {
 		return c, usageError{"serve takes no arguments: " + strings.Join(fs.Args(), " ")}
@@ -239,10 +283,19 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	defer b.close()
 
+	m, err := startMail(cfg, b, logger)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
-		Reindex: b.reindex}
+		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting()}
+	if m.mailbox != nil {
+		opts.Mailbox = m.mailbox
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -268,6 +321,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	url := "http://" + ln.Addr().String()
 	logger.Info("agentbook started", "addr", url, "data", cfg.Data, "took", time.Since(started).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "agentbook listening on %s\n", url)
+	if m.sink != nil {
+		fmt.Fprintf(stdout, "agentbook SMTP sink on %s\n", m.sink.Addr())
+	}
 
 	select {
 	case <-ctx.Done():
@@ -287,6 +343,76 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	_ = os.Remove(sock)
 	return nil
+}
+
+// mailParts is the running mail machinery: the sink and its mailbox, and the outbox's sender.
+type mailParts struct {
+	mailbox *store.Mailbox // nil when the sink is off
+	sink    *mail.Sink
+	outbox  *app.Outbox
+	note    string
+}
+
+// startMail starts the sink (unless off) and the outbox sender, which delivers to the relay, or
+// to the sink when no relay is set. With neither, mail waits in the outbox.
+func startMail(cfg Config, b *backend, logger *slog.Logger) (*mailParts, error) {
+	m := &mailParts{}
+	relay := cfg.SMTPRelay
+	if !strings.EqualFold(cfg.SMTPSink, "off") {
+		m.mailbox = b.store.Mailbox(cfg.SinkMaxMessages)
+		sink, err := mail.NewSink(mail.SinkOptions{Addr: cfg.SMTPSink, Mailbox: m.mailbox, MaxSize: cfg.SinkMaxSize,
+			Reject: cfg.SinkReject, Logger: logger})
+		if err == nil {
+			err = sink.Start()
+		}
+		if err != nil {
+			m.mailbox.Close()
+			return nil, fmt.Errorf("start the SMTP sink on %s (use --smtp-sink off or another address): %w", cfg.SMTPSink, err)
+		}
+		m.sink = sink
+		if relay == "" {
+			relay = sink.Addr()
+		}
+	}
+	verifier := &app.Verifier{DNS: cfg.DNSCheck, Canary: "gmail.com"}
+	m.outbox = &app.Outbox{Store: b.store, Verifier: verifier, Marker: b.contacts, Logger: logger}
+	switch {
+	case relay == "":
+		m.note = "Mail waits in the outbox: the SMTP sink is off and no relay is set (--smtp-relay)."
+	case cfg.SMTPRelay == "":
+		m.note = "Mail is delivered to this built-in sink only; set --smtp-relay to deliver it for real."
+	default:
+		m.note = "Mail is delivered through the relay " + cfg.SMTPRelay + "; the sink shows only what is sent to it."
+	}
+	if relay != "" {
+		m.outbox.Mailer = mail.NewSender(mail.SenderOptions{Addr: relay, Username: cfg.SMTPUser, Password: cfg.SMTPPassword,
+			StartTLS: cfg.SMTPStartTLS, HelloName: hostOf(cfg.BaseURL)})
+	}
+	b.contacts.Outbox, b.contacts.Verifier = m.outbox, verifier
+	m.outbox.Start()
+	return m, nil
+}
+
+func (m *mailParts) close() {
+	m.outbox.Close()
+	if m.sink != nil {
+		m.sink.Close()
+	}
+	if m.mailbox != nil {
+		m.mailbox.Close()
+	}
+}
+
+// hostOf returns the host of a URL, for the EHLO greeting.
+func hostOf(u string) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	if i := strings.IndexAny(h, "/:"); i >= 0 {
+		h = h[:i]
+	}
+	if h == "" {
+		return "localhost"
+	}
+	return h
 }
 
 // runOp runs an operator subcommand through the running server's socket, or directly on the

@@ -45,6 +45,7 @@ func (s *syncBuffer) String() string {
 // testServer is the whole program, run by run() in a goroutine as `agentbook serve`.
 type testServer struct {
 	URL    string
+	SMTP   string // the sink's address
 	Data   string
 	Stderr *syncBuffer
 
@@ -54,32 +55,33 @@ type testServer struct {
 	stopErr error
 }
 
-// startServer runs `agentbook serve --addr 127.0.0.1:0 --data data` and waits until it prints
-// the address it listens on. The server is stopped when the test ends, if the test has not
-// stopped it already.
-func startServer(t *testing.T, data string) *testServer {
+// startServer runs `agentbook serve --addr 127.0.0.1:0 --data data` with the sink on a free port
+// refusing *@bounce.test, no DNS checks, and any extra flags, and waits until it prints the
+// addresses it listens on. The server is stopped when the test ends, if the test has not stopped
+// it already.
+func startServer(t *testing.T, data string, extra ...string) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &testServer{Data: data, Stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	go func() {
-		err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data}, noEnv, strings.NewReader(""), pw, s.Stderr)
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--smtp-sink", "127.0.0.1:0",
+			"--sink-reject", "*@bounce.test", "--dns-check=false"}, extra...)
+		err := run(ctx, args, noEnv, strings.NewReader(""), pw, s.Stderr)
 		pw.Close()
 		s.done <- err
 	}()
-	first := make(chan string, 1)
+	first := make(chan string, 2)
 	go func() {
 		sc := bufio.NewScanner(pr)
-		sent := false
+		sent := 0
 		for sc.Scan() { // keep draining so the server never blocks on stdout
-			if !sent {
+			if sent < 2 {
 				first <- sc.Text()
-				sent = true
+				sent++
 			}
 		}
-		if !sent {
-			close(first)
-		}
+		close(first)
 	}()
 	select {
 	case line, ok := <-first:
@@ -93,6 +95,9 @@ func startServer(t *testing.T, data string) *testServer {
 			t.Fatalf("first line on stdout = %q, want %q…", line, prefix)
 		}
 		s.URL = strings.TrimSpace(strings.TrimPrefix(line, prefix))
+		if line, ok := <-first; ok && strings.HasPrefix(line, "agentbook SMTP sink on ") {
+			s.SMTP = strings.TrimPrefix(line, "agentbook SMTP sink on ")
+		}
 	case <-time.After(30 * time.Second):
 		cancel()
 		t.Fatalf("serve did not print its address within 30s\nstderr:\n%s", s.Stderr.String())
@@ -450,7 +455,7 @@ func TestRunSecondServeRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stdout, stderr syncBuffer
-	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data}, noEnv, strings.NewReader(""), &stdout, &stderr)
+	err := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--smtp-sink", "off"}, noEnv, strings.NewReader(""), &stdout, &stderr)
 	if err == nil {
 		t.Fatal("a second serve on the same data folder returned nil")
 	}

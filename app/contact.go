@@ -20,11 +20,13 @@ const (
 	StatusAll      ContactStatus = "all"
 )
 
-// Email validity states, set by the mail verification that arrives with the mail feature.
+// Email validity states, set by the verification before mail is sent and by bounces.
 const (
 	EmailUnknown = "unknown"
 	EmailValid   = "valid"
 	EmailInvalid = "invalid"
+	// EmailNone is the list filter for contacts without an address.
+	EmailNone = "none"
 )
 
 // Email is one of a contact's addresses. The first in Contact.Emails is the primary.
@@ -35,6 +37,8 @@ type Email struct {
 	Notify  bool   `json:"notify"`
 	Status  string `json:"status"`
 	Reason  string `json:"reason"`
+	// CheckedAt is when Status was last set by a check or a bounce; zero when never checked.
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 }
 
 // Phone is a labelled phone number, kept as the user typed it.
@@ -87,6 +91,23 @@ func (c *Contact) DisplayName() string {
 		return c.Emails[0].Address
 	}
 	return "(no name)"
+}
+
+// EmailStatus sums up the contact's addresses: invalid if any is invalid, else unknown if any is
+// unchecked, else valid; EmailNone when the contact has no address.
+func (c *Contact) EmailStatus() string {
+	st := EmailNone
+	for _, e := range c.Emails {
+		switch {
+		case e.Status == EmailInvalid:
+			return EmailInvalid
+		case e.Status == EmailValid && st == EmailNone:
+			st = EmailValid
+		case e.Status != EmailValid:
+			st = EmailUnknown
+		}
+	}
+	return st
 }
 
 // PrimaryEmail returns the primary address or "".
@@ -241,43 +262,99 @@ func NormalizeEmail(s string) string {
 // EmailKey is the case-insensitive form used to find contacts by address.
 func EmailKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// EmailSyntaxError returns a user-facing message when s is not a plausible email address, or "".
+// EmailSyntaxError returns a user-facing message when s is not an address that mail providers
+// accept from users, or "". The rules are the practical subset of RFC 5321/5322 (with RFC 6531
+// internationalised addresses): a dot-atom local part of at most 64 octets, in which letters of
+// any script are allowed; a domain of at least two labels of letters, digits and hyphens, each at
+// most 63 octets in its ASCII form, ending in a top-level domain of two or more characters that
+// are not all digits; at most 254 octets in all. Quoted local parts, IP-address domains, display
+// names and lists of addresses are refused.
 func EmailSyntaxError(s string) string {
-	const msg = "Enter an email address like name@example.com."
 	if s == "" {
 		return "Enter an email address."
 	}
-	if len(s) > 254 {
+	switch {
+	case strings.ContainsAny(s, "<>"):
+		return "Enter just the address, without a name or angle brackets, like name@example.com."
+	case strings.ContainsRune(s, '"'):
+		return "Quotation marks can't be used in an email address."
+	case strings.ContainsRune(s, ','):
+		return "Enter one address only; this one has a comma."
+	case strings.ContainsRune(s, ';'):
+		return "Enter one address only; this one has a semicolon."
+	case strings.IndexFunc(s, unicode.IsSpace) >= 0:
+		return "There is a space in this address."
+	case len(s) > 254:
 		return "An email address has at most 254 characters."
 	}
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
-		return msg
+	switch {
+	case at < 0:
+		return "Enter an email address like name@example.com."
+	case strings.Count(s, "@") > 1:
+		return "An email address has only one @."
+	case at == 0:
+		return "Add the part before the @, like name@example.com."
+	case at == len(s)-1:
+		return "Add the domain after the @, like name@example.com."
 	}
 	local, domain := s[:at], s[at+1:]
-	if len(local) > 64 || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return msg
+
+	if len(local) > 64 {
+		return "The part before the @ has at most 64 characters."
+	}
+	if strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return "The part before the @ can't start or end with a dot or have two dots in a row."
 	}
 	for _, r := range local {
-		if r <= ' ' || strings.ContainsRune("()<>[]:;@\\,\"", r) {
-			return msg
+		switch {
+		case r < 0x80 && (isAlnumASCII(r) || r == '.' || strings.ContainsRune("!#$%&'*+/=?^_`{|}~-", r)):
+		case r >= 0x80 && r != unicode.ReplacementChar && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)):
+		case unicode.IsGraphic(r) && r != unicode.ReplacementChar:
+			return `The part before the @ can't contain "` + string(r) + `".`
+		default:
+			return "The part before the @ has a character that can't be used in an email address."
 		}
+	}
+
+	if strings.HasPrefix(domain, "[") || isIPAddress(domain) {
+		return "Use a domain name after the @, not an IP address."
 	}
 	labels := strings.Split(domain, ".")
 	if len(labels) < 2 {
-		return msg
+		return "The domain after the @ needs a dot, like example.com."
 	}
-	for i, l := range labels {
-		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return msg
+	for _, l := range labels {
+		if l == "" {
+			return "The domain can't start or end with a dot or have two dots in a row."
 		}
 		for _, r := range l {
-			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
-				return msg
+			switch {
+			case r < 0x80 && (isAlnumASCII(r) || r == '-'):
+			case r >= 0x80 && r != unicode.ReplacementChar && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)):
+			case unicode.IsGraphic(r) && r != unicode.ReplacementChar:
+				return `The domain can't contain "` + string(r) + `".`
+			default:
+				return "The domain has a character that can't be used in a domain name."
 			}
 		}
-		if i == len(labels)-1 && len([]rune(l)) < 2 {
-			return msg
+		if strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return "A part of the domain can't start or end with a hyphen."
+		}
+	}
+	if tld := labels[len(labels)-1]; len([]rune(tld)) < 2 || strings.Trim(tld, "0123456789") == "" {
+		return "The domain must end in a top-level domain like .com."
+	}
+	ascii, err := domainToASCII(domain)
+	if err != nil {
+		return msgBadIDN
+	}
+	if len(ascii) > 253 {
+		return "The domain has at most 253 characters."
+	}
+	for _, l := range strings.Split(ascii, ".") {
+		if len(l) > 63 {
+			return "Each part of the domain has at most 63 characters."
 		}
 	}
 	return ""

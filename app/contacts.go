@@ -16,8 +16,11 @@ type ContactService struct {
 	Index   Index
 	Indexer *Indexer
 	Now     func() time.Time
-	counts  countCache
-	undo    undoBuffer
+	// Outbox queues the agents' email to contacts; Verifier checks an address an agent fixes.
+	Outbox   *Outbox
+	Verifier AddressVerifier
+	counts   countCache
+	undo     undoBuffer
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
@@ -45,6 +48,7 @@ func (s *ContactService) Create(ctx context.Context, ownerID string, c *Contact)
 	if err := s.checkGroups(ctx, ownerID, c.GroupIDs); err != nil {
 		return nil, err
 	}
+	keepVerification(c, nil)
 	now := s.Now().UTC()
 	c.ID, c.OwnerID, c.CreatedAt, c.UpdatedAt, c.Version = NewID(), ownerID, now, now, 1
 	if err := s.Store.CreateContacts(ctx, []*Contact{c}); err != nil {
@@ -73,16 +77,12 @@ func (s *ContactService) Update(ctx context.Context, ownerID string, c *Contact)
 	if err := s.checkGroups(ctx, ownerID, c.GroupIDs); err != nil {
 		return nil, err
 	}
-	// Verification results survive an edit that keeps the address.
-	old := map[string]Email{}
-	for _, e := range cur.Emails {
-		old[EmailKey(e.Address)] = e
-	}
-	for i, e := range c.Emails {
-		if o, ok := old[EmailKey(e.Address)]; ok && e.Status == EmailUnknown {
-			c.Emails[i].Status, c.Emails[i].Reason = o.Status, o.Reason
-		}
-	}
+	keepVerification(c, cur)
+	return s.save(ctx, cur, c)
+}
+
+// save stores c as the next version of cur and indexes it.
+func (s *ContactService) save(ctx context.Context, cur, c *Contact) (*Contact, error) {
 	c.OwnerID, c.CreatedAt = cur.OwnerID, cur.CreatedAt
 	c.UpdatedAt = s.Now().UTC()
 	if !c.UpdatedAt.After(cur.UpdatedAt) {
@@ -96,6 +96,25 @@ func (s *ContactService) Update(ctx context.Context, ownerID string, c *Contact)
 		return nil, err
 	}
 	return c, nil
+}
+
+// keepVerification sets the verification state of c's addresses from the stored contact cur:
+// an address cur has keeps its state, a new one is unknown. Input never sets it; only checks
+// and bounces do (SetEmailVerdict).
+func keepVerification(c, cur *Contact) {
+	old := map[string]Email{}
+	if cur != nil {
+		for _, e := range cur.Emails {
+			old[EmailKey(e.Address)] = e
+		}
+	}
+	for i, e := range c.Emails {
+		o, ok := old[EmailKey(e.Address)]
+		if !ok {
+			o = Email{Status: EmailUnknown}
+		}
+		c.Emails[i].Status, c.Emails[i].Reason, c.Emails[i].CheckedAt = o.Status, o.Reason, o.CheckedAt
+	}
 }
 
 // SetStatus deactivates or reactivates an agent's contact. Deactivating keeps every field; the
@@ -305,9 +324,14 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	default:
 		return nil, &Error{Code: EINVALID, Message: "Status is active, inactive or all.", Fields: map[string]string{"status": "unknown status " + string(q.Status)}}
 	}
+	switch q.EmailStatus {
+	case "", EmailValid, EmailInvalid, EmailUnknown, EmailNone:
+	default:
+		return nil, &Error{Code: EINVALID, Message: "Email status is valid, invalid, unknown or none.", Fields: map[string]string{"email_status": "unknown email status " + q.EmailStatus}}
+	}
 	q.Text = strings.TrimSpace(q.Text)
 	out := &ContactList{}
-	if q.Text == "" && q.GroupID == "" && q.Status != StatusAll {
+	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll {
 		items, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
 			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit})
 		if err != nil {
@@ -324,7 +348,7 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 		}
 		return out, nil
 	}
-	if q.GroupID == "" && q.Status != StatusAll && q.Sort == SortName {
+	if q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll && q.Sort == SortName {
 		if out, ok, err := s.walkMatches(ctx, q); ok || err != nil {
 			return out, err
 		}

@@ -73,6 +73,8 @@ type Store interface {
 	ContactsByID(ctx context.Context, ids []string) ([]*Contact, error)
 	// ContactIDsByEmail returns the IDs of the agent's contacts having the address (any case).
 	ContactIDsByEmail(ctx context.Context, ownerID, email string) ([]string, error)
+	// InvalidEmailContacts returns the IDs of the agent's contacts that have an invalid address.
+	InvalidEmailContacts(ctx context.Context, ownerID string) ([]string, error)
 	// ListContacts returns one page of contacts in the stored order and whether more follow.
 	ListContacts(ctx context.Context, p ContactPage) ([]*Contact, bool, error)
 	// MatchContacts walks a page's stored order (name only) from p.After and returns the IDs of
@@ -121,10 +123,13 @@ type ContactQuery struct {
 	Text    string
 	GroupID string
 	Status  ContactStatus // active, inactive or all
-	Sort    string
-	Desc    bool
-	After   *Cursor
-	Limit   int
+	// EmailStatus keeps contacts whose Contact.EmailStatus is this (EmailValid, EmailInvalid,
+	// EmailUnknown, or EmailNone for no address); "" for any.
+	EmailStatus string
+	Sort        string
+	Desc        bool
+	After       *Cursor
+	Limit       int
 }
 
 // Index finds contacts by text, group and status. It stores terms, not records: a search

@@ -28,7 +28,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-13"
+const Version = "contacts-14"
 
 const versionFile = "agentbook-index-version"
 
@@ -116,6 +116,8 @@ const (
 	fTerms  = "terms" // folded words of names, company, cities, email local parts; email domains
 	fEmail  = "email" // full lower-cased addresses
 	fPhone  = "phone" // phone digits and their usual tails; see PhoneTerms
+	// fEmailStatus is Contact.EmailStatus: valid, invalid, unknown or none.
+	fEmailStatus = "email_status"
 )
 
 func sortField(name string) string { return "s_" + name }
@@ -134,7 +136,7 @@ func newMapping() mapping.IndexMapping {
 		return f
 	}
 	doc := bleve.NewDocumentStaticMapping()
-	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone} {
+	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
 	for _, name := range []string{app.SortName, app.SortCreated, app.SortUpdated} {
@@ -169,6 +171,7 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 	for _, g := range c.GroupIDs {
 		add(fGroup, g, plain)
 	}
+	add(fEmailStatus, c.EmailStatus(), plain)
 	for i, ts := range [][]string{terms, emails, phones} {
 		field := []string{fTerms, fEmail, fPhone}[i]
 		for _, t := range ts {
@@ -346,6 +349,9 @@ func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
 	var conj []query.Query
 	if q.GroupID != "" {
 		conj = append(conj, term(fGroup, q.GroupID))
+	}
+	if q.EmailStatus != "" {
+		conj = append(conj, term(fEmailStatus, q.EmailStatus))
 	}
 	scopes := []string{scopeOf(q.OwnerID, app.StatusActive), scopeOf(q.OwnerID, app.StatusInactive)}
 	switch q.Status {

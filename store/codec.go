@@ -14,8 +14,9 @@ import (
 
 // Contacts are stored in a compact binary form: a list page decodes 50 of them per request, and
 // encoding/json spent about 30 µs on each. The first byte is the format version; a record that
-// starts with '{' is JSON (the first format) and is still read.
-const contactFormat = 1
+// starts with '{' is JSON (the first format) and is still read, and so is format 1 (before
+// emails carried the time they were checked).
+const contactFormat = 2
 
 func encodeContact(c *app.Contact) []byte {
 	b := make([]byte, 0, 256)
@@ -44,6 +45,7 @@ func encodeContact(c *app.Contact) []byte {
 		flag(e.Notify)
 		str(e.Status)
 		str(e.Reason)
+		b = binary.AppendVarint(b, unixNano(e.CheckedAt))
 	}
 	b = binary.AppendUvarint(b, uint64(len(c.Phones)))
 	for _, p := range c.Phones {
@@ -61,6 +63,21 @@ func encodeContact(c *app.Contact) []byte {
 		str(g)
 	}
 	return b
+}
+
+// unixNano keeps the zero time as 0, so that it decodes as the zero time again.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }
 
 var errCorrupt = errors.New("corrupt contact record")
@@ -134,7 +151,8 @@ func decodeContact(b []byte, c *app.Contact) error {
 	if b[0] == '{' {
 		return json.Unmarshal(b, c)
 	}
-	if b[0] != contactFormat {
+	format := b[0]
+	if format != 1 && format != contactFormat {
 		return fmt.Errorf("contact record format %d is newer than this agentbook", b[0])
 	}
 	d := &decoder{b: b[1:]}
@@ -148,6 +166,9 @@ func decodeContact(b []byte, c *app.Contact) error {
 	for i, n := 0, d.count(); i < n && d.err == nil; i++ {
 		e := app.Email{Address: d.str(), Label: d.str(), Primary: d.flag(), Notify: d.flag()}
 		e.Status, e.Reason = d.str(), d.str()
+		if format >= 2 {
+			e.CheckedAt = fromUnixNano(d.varint())
+		}
 		c.Emails = append(c.Emails, e)
 	}
 	c.Phones = nil

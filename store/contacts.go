@@ -29,6 +29,9 @@ func secondaryKeys(c *app.Contact) []string {
 	for _, f := range sortFields {
 		ks = append(ks, sortKey(c, f))
 	}
+	if c.EmailStatus() == app.EmailInvalid {
+		ks = append(ks, pInvalid+c.OwnerID+"/"+c.ID)
+	}
 	seen := map[string]bool{}
 	for _, e := range c.Emails {
 		k := pContactMail + c.OwnerID + "/" + app.EmailKey(e.Address) + "/" + c.ID
@@ -592,4 +595,20 @@ func (s *Store) MarkAllForIndex(ctx context.Context) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// InvalidEmailContacts implements app.Store.
+func (s *Store) InvalidEmailContacts(_ context.Context, ownerID string) ([]string, error) {
+	var ids []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		prefix := pInvalid + ownerID + "/"
+		for _, k := range keys(txn, prefix, 0) {
+			ids = append(ids, strings.TrimPrefix(k, prefix))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: invalid email contacts: %w", err)
+	}
+	return ids, nil
 }

@@ -33,6 +33,14 @@ import (
 //	g/<owner>/<id>                   group JSON
 //	gn/<owner>/<lower name>          group ID by name
 //	p/<user>/<name>                  preference JSON
+//	inv/<owner>/<id>                 the contact has an invalid email address (Action Required)
+//	ob/<id>                          outbox message JSON
+//	oq/<due unix nanos, 20 digits>/<id>   queued outbox message by next attempt time
+//	oc/<owner>/<contact>/<id>        outbox message by contact (email activity)
+//	mm/<id>                          captured (sink) message summary JSON: no headers or bodies
+//	mb/<id>                          captured message headers, text and HTML JSON
+//	mi/<message-id>                  captured message ID by Message-ID (dedupe; long IDs hashed)
+//	ma/<agent>/<id>                  captured message by sending agent (empty value)
 const (
 	pUser        = "u/"
 	pUserEmail   = "ue/"
@@ -46,6 +54,10 @@ const (
 	pGroup       = "g/"
 	pGroupName   = "gn/"
 	pPref        = "p/"
+	pInvalid     = "inv/"
+	pOutbox      = "ob/"
+	pOutboxDue   = "oq/"
+	pOutboxOf    = "oc/"
 )
 
 var sortFields = []string{app.SortName, app.SortCreated, app.SortUpdated}

@@ -19,6 +19,7 @@ type ContactFormProps struct {
 	Notice    string // "Contact saved."
 	GroupName map[string]string
 	AllGroups []*app.Group
+	Mail      []*app.OutMessage // the contact's email activity
 }
 
 // ContactInput is what the form shows: a stored contact or what the user typed.
@@ -35,6 +36,7 @@ type ContactInput struct {
 type EmailRow struct {
 	Key, Address, Label string
 	Notify              bool
+	Status, Reason      string // the stored address's verification, shown next to it
 }
 
 // PhoneRow is one phone in the form.
@@ -64,7 +66,10 @@ func ContactFormPage(p ContactFormProps) g.Node {
 	return Layout(p.PageProps,
 		Div(Class("page-head"),
 			H1(g.Text(title), g.If(p.Contact != nil && p.Contact.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
-			A(Href("/contacts"), g.Text("‹ Contact Management")),
+			Div(Class("head-actions"),
+				A(Href("/contacts"), g.Text("‹ Contact Management")),
+				g.If(p.Contact != nil, A(Href("/contacts/"+idOf(p.Contact)+"/email"), Class("button"), ID("email-contact"), g.Text("Email"))),
+			),
 		),
 		Alert("success", p.Notice),
 		g.If(p.Message != "", Div(Class("alert alert-error"), Role("alert"), ID("form-message"),
@@ -127,6 +132,7 @@ func ContactFormPage(p ContactFormProps) g.Node {
 			),
 		),
 		contactGroups(p),
+		g.If(p.Contact != nil, EmailActivity(p.Mail)),
 		g.If(p.Contact != nil, statusCard(p)),
 	)
 }
@@ -198,6 +204,9 @@ func EmailRowFields(r EmailRow, errMsg string) g.Node {
 			Input(ID("email-"+k), Type("email"), Name("email_address_"+k), Value(r.Address), AutoComplete("off"),
 				g.If(errMsg != "", g.Group{Aria("invalid", "true"), Aria("describedby", "email-"+k+"-err")})),
 			g.If(errMsg != "", Span(ID("email-"+k+"-err"), Class("error"), g.Text(errMsg))),
+			g.If(errMsg == "" && r.Status == app.EmailInvalid, Span(Class("error email-invalid"), g.Text("Invalid: "+r.Reason+" "),
+				A(Href("/contacts/email-addresses"), g.Text("Action Required")))),
+			g.If(errMsg == "" && r.Status == app.EmailValid, Small(Class("hint email-valid"), g.Text("✓ Verified"))),
 		),
 		Div(Class("field"),
 			Label(For("email-label-"+k), g.Text("Label")),

@@ -18,6 +18,8 @@ type ContactsProps struct {
 	List     ContactListProps
 	Undo     *UndoNotice // after a removal
 	Notice   string
+	// InvalidEmails is how many of the agent's contacts have an invalid address (Action Required).
+	InvalidEmails int
 }
 
 // ContactListProps fills the contact list fragment that the filter, sort and pager replace.
@@ -33,13 +35,14 @@ type ContactListProps struct {
 
 // ListQuery is the list state kept in the URL.
 type ListQuery struct {
-	Q      string
-	Status string
-	Group  string
-	Sort   string // name, -name, created, -created, updated, -updated
-	Page   int    // 1-based, for "Showing 51–100"
-	After  string
-	Before string
+	Q           string
+	Status      string
+	Group       string
+	EmailStatus string // valid, invalid, unknown, none; "" for any
+	Sort        string // name, -name, created, -created, updated, -updated
+	Page        int    // 1-based, for "Showing 51–100"
+	After       string
+	Before      string
 }
 
 // Values encodes the list state as URL query values, leaving defaults out.
@@ -53,6 +56,9 @@ func (q ListQuery) Values() url.Values {
 	}
 	if q.Group != "" {
 		v.Set("group", q.Group)
+	}
+	if q.EmailStatus != "" {
+		v.Set("email_status", q.EmailStatus)
 	}
 	if q.Sort != "" && q.Sort != "name" {
 		v.Set("sort", q.Sort)
@@ -83,6 +89,7 @@ func ContactsPage(p ContactsProps) g.Node {
 	p.Nav = "contacts"
 	p.QuickAdd.CSRF = p.CSRF
 	return Layout(p.PageProps,
+		ActionRequiredBanner(p.InvalidEmails),
 		Div(Class("page-head"),
 			H1(g.Text("Contact Management")),
 			Div(Class("head-actions"),
@@ -179,6 +186,16 @@ func ListControls(p ContactListProps) g.Node {
 			),
 		),
 		Div(Class("field"),
+			Label(For("filter-email-status"), g.Text("Email status")),
+			Select(ID("filter-email-status"), Name("email_status"),
+				option("", "Any", q.EmailStatus == ""),
+				option(app.EmailInvalid, "Invalid", q.EmailStatus == app.EmailInvalid),
+				option(app.EmailValid, "Verified", q.EmailStatus == app.EmailValid),
+				option(app.EmailUnknown, "Not checked yet", q.EmailStatus == app.EmailUnknown),
+				option(app.EmailNone, "No email", q.EmailStatus == app.EmailNone),
+			),
+		),
+		Div(Class("field"),
 			Label(For("filter-sort"), g.Text("Sort")),
 			Select(ID("filter-sort"), Name("sort"),
 				option("name", "Name A–Z", q.Sort == "" || q.Sort == "name"),
@@ -209,6 +226,7 @@ func ContactList(p ContactListProps) g.Node {
 		Div(Class("list-head"),
 			countNode(p.Total, false),
 			Form(ID("bulk-remove"), Method("get"), Action("/contacts/remove"), Class("inline bulk"),
+				Button(Type("submit"), Class("small"), ID("email-selected"), FormAction("/contacts/email"), g.Text("Email selected…")),
 				Button(Type("submit"), Class("small"), ID("remove-selected"), g.Text("Remove selected…"))),
 			g.If(len(p.Items) > 0, Span(Class("range"), g.Textf("Showing %s–%s", thousands(start), thousands(start+len(p.Items)-1)))),
 		),
@@ -237,7 +255,7 @@ func ContactList(p ContactListProps) g.Node {
 
 func emptyRow(q ListQuery) g.Node {
 	msg := "No contacts yet. Add your first one with Quick Add above."
-	if q.Q != "" || q.Group != "" || (q.Status != "" && q.Status != "active") {
+	if q.Q != "" || q.Group != "" || q.EmailStatus != "" || (q.Status != "" && q.Status != "active") {
 		msg = "No contacts match this filter."
 	}
 	return Tr(ID("empty-row"), Td(ColSpan("8"), Class("empty"),
@@ -290,6 +308,7 @@ func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node
 		),
 		Td(Class("name"), A(Href("/contacts/"+c.ID), Class("contact-link"), Strong(g.Text(c.DisplayName()))), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
 		Td(g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
+			g.If(c.EmailStatus() == app.EmailInvalid, A(Href("/contacts/email-addresses"), Class("badge badge-invalid"), TitleAttr("An address is invalid: mail to it is not sent"), g.Text("Invalid"))),
 			g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1)))),
 		Td(g.Text(c.PrimaryPhone())),
 		Td(g.Text(c.Company)),

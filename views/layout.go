@@ -18,7 +18,7 @@ type PageProps struct {
 	Title string
 	User  *app.User // nil on the setup and login pages
 	CSRF  string
-	Nav   string // the active navigation entry: "contacts", "agents"
+	Nav   string // the active navigation entry: "contacts", "mail", "agents"
 }
 
 // hx returns an hx-* attribute; the htmx helper module is not served here, so these few are local.
@@ -63,6 +63,7 @@ func header(p PageProps) g.Node {
 		g.If(p.User != nil, g.Group{
 			Nav(Aria("label", "Main"),
 				navLink("/contacts", "Contact Management", p.Nav == "contacts"),
+				navLink("/mail", "Mail", p.Nav == "mail"),
 				g.If(p.User != nil && p.User.IsAdmin(), navLink("/agents", "Agents", p.Nav == "agents")),
 			),
 			Div(Class("who"),

@@ -57,13 +57,19 @@ func TestAuthorizationWalk(t *testing.T) {
 	bb := h.loggedIn(t, "b@example.com")
 	bb.get(t, "/contacts")
 
+	// The email-address routes name the address too; B's own contact has this one.
+	const ownAddress = "own.record@example.com"
+	aMail := h.captured(t, a.ID, "Zebulon's offer from Secretco")
+
 	// ids gives, for the path segment before an ":id", agent A's record of that kind and a
 	// function that makes one of B's own.
 	ids := map[string]struct {
 		theirs string
 		mine   func(t *testing.T) string
 	}{
-		"contacts": {aContact.ID, func(t *testing.T) string { return h.contact(t, bUser, "Own", "Record", "").ID }},
+		"contacts": {aContact.ID, func(t *testing.T) string { return h.contact(t, bUser, "Own", "Record", ownAddress).ID }},
+		"mail":     {aMail, func(t *testing.T) string { return h.captured(t, bUser.ID, "B's own mail") }},
+		"messages": {aMail, func(t *testing.T) string { return h.captured(t, bUser.ID, "B's own mail") }},
 		"groups": {aGroup.ID, func(t *testing.T) string {
 			g, err := h.contacts.CreateGroup(ctx, bUser.ID, "Own "+app.NewID())
 			if err != nil {
@@ -88,9 +94,13 @@ func TestAuthorizationWalk(t *testing.T) {
 		}
 		walked[name] = true
 		fill := func(id string) string {
-			return param.ReplaceAllStringFunc(r.Path, func(s string) string {
+			p := param.ReplaceAllStringFunc(r.Path, func(s string) string {
 				return "/" + param.FindStringSubmatch(s)[1] + "/" + id
 			})
+			if strings.Contains(p, "/emails/") {
+				p += "?address=" + url.QueryEscape(ownAddress)
+			}
+			return p
 		}
 		isAPI := strings.HasPrefix(r.Path, "/api/")
 		call := func(t *testing.T, path string, hx bool) (int, string) {

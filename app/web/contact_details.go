@@ -103,7 +103,7 @@ func inputOf(ct *app.Contact) views.ContactInput {
 		Company: ct.Company, Title: ct.Title, Notes: ct.Notes, Birthday: ct.Birthday,
 		ReverseProspecting: ct.ReverseProspecting, Version: ct.Version}
 	for _, e := range ct.Emails {
-		in.Emails = append(in.Emails, views.EmailRow{Key: newRowKey(), Address: e.Address, Label: e.Label, Notify: e.Notify})
+		in.Emails = append(in.Emails, views.EmailRow{Key: newRowKey(), Address: e.Address, Label: e.Label, Notify: e.Notify, Status: e.Status, Reason: e.Reason})
 	}
 	for _, p := range ct.Phones {
 		in.Phones = append(in.Phones, views.PhoneRow{Key: newRowKey(), Number: p.Number, Label: p.Label})
@@ -164,7 +164,11 @@ func (s *Server) showContactPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all}
+	mail, err := s.contacts.ContactMail(c.Request().Context(), currentUser(c).ID, ct.ID)
+	if err != nil {
+		return err
+	}
+	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all, Mail: mail}
 	switch c.QueryParam("saved") {
 	case "added":
 		p.Notice = "Contact added."

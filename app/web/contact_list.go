@@ -99,7 +99,8 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	lq := views.ListQuery{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Group: c.QueryParam("group"),
-		Sort: c.QueryParam("sort"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
+		EmailStatus: c.QueryParam("email_status"),
+		Sort:        c.QueryParam("sort"), After: c.QueryParam("after"), Before: c.QueryParam("before")}
 	lq.Page, _ = strconv.Atoi(c.QueryParam("page"))
 	if lq.Page < 1 || (lq.After == "" && lq.Before == "") {
 		lq.Page = 1
@@ -121,7 +122,7 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 		after, before, p.Query.Page = nil, nil, 1
 	}
 	q := app.ContactQuery{OwnerID: u.ID, Text: lq.Q, GroupID: lq.Group, Status: app.ContactStatus(lq.Status),
-		Sort: field, Desc: desc, After: after, Limit: 50}
+		EmailStatus: lq.EmailStatus, Sort: field, Desc: desc, After: after, Limit: 50}
 	res, prev, err := listPage(c, s.contacts, q, before)
 	if app.ErrorCode(err) == app.EINVALID {
 		p.Message = app.ErrorMessage(err)
@@ -149,6 +150,9 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		return render(c, http.StatusOK, views.ContactList(list))
 	}
 	p := views.ContactsProps{PageProps: pageProps(c), List: list}
+	if p.InvalidEmails, err = s.contacts.CountInvalidEmails(c.Request().Context(), currentUser(c).ID); err != nil {
+		return err
+	}
 	if tok := c.QueryParam("undo"); tok != "" {
 		if removed := s.contacts.Undoable(currentUser(c).ID, tok); len(removed) > 0 {
 			names := make([]string, len(removed))
@@ -165,6 +169,8 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		p.Notice = "Contacts restored."
 	case "none-selected":
 		p.Notice = "Select the contacts to remove with the boxes in the first column."
+	case "none-selected-email":
+		p.Notice = "Select the contacts to email with the boxes in the first column."
 	}
 	return render(c, http.StatusOK, views.ContactsPage(p))
 }

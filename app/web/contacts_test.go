@@ -275,7 +275,7 @@ func TestQuickAdd(t *testing.T) {
 			{"a blank name", "  ", " ", "", "qa-first", "name"},
 			{"an address without a domain", "Eve", "Example", "eve@", "qa-email", "name@example.com"},
 			{"an address without an @", "Eve", "Example", "eve.example.com", "qa-email", "name@example.com"},
-			{"an address with a space", "Eve", "Example", "eve example@example.com", "qa-email", "name@example.com"},
+			{"an address with a space", "Eve", "Example", "eve example@example.com", "qa-email", "space"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"agentbook/app"
 	"agentbook/app/web"
 	"agentbook/embed"
+	"agentbook/store"
 	"agentbook/store/storetest"
 
 	"github.com/PuerkitoBio/goquery"
@@ -34,6 +35,8 @@ type harness struct {
 	contacts *app.ContactService
 	accounts *app.Accounts
 	logs     *syncBuffer
+	outbox   *app.Outbox    // queues mail; tests deliver it with Deliver and a mailer of their own
+	mailbox  *store.Mailbox // the sink's captured mail
 }
 
 // syncBuffer collects the server's log lines; handlers write from their own goroutines.
@@ -70,21 +73,27 @@ func newSocketHarness(t *testing.T, adjust ...func(*web.Options)) *harness {
 
 func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.Options)) *harness {
 	t.Helper()
-	contacts, accounts, _, _ := storetest.Services(t)
+	contacts, accounts, st, _ := storetest.Services(t)
 	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	outbox := &app.Outbox{Store: st, Verifier: &app.Verifier{}, Marker: contacts, Logger: logger}
+	contacts.Outbox, contacts.Verifier = outbox, &app.Verifier{}
+	mailbox := st.Mailbox(100)
+	t.Cleanup(mailbox.Close)
 	opt := web.Options{
 		Contacts:   contacts,
 		Accounts:   accounts,
 		Static:     embed.Static,
-		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:     logger,
 		SessionTTL: time.Hour,
+		Mailbox:    mailbox,
 	}
 	for _, f := range adjust {
 		f(&opt)
 	}
 	e := build(opt)
 	srv := httptest.NewServer(e)
-	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs}
+	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox}
 	t.Cleanup(func() {
 		srv.Close() // runs before the engines close: cleanups run last-in first-out
 		if l := logs.String(); strings.Contains(l, "level=ERROR") {
@@ -116,6 +125,19 @@ func (h *harness) contact(t testing.TB, owner *app.User, first, last, email stri
 		t.Fatalf("create contact %s %s: %v", first, last, err)
 	}
 	return got
+}
+
+// captured stores a message in the sink's mailbox as if the agent had sent it, and returns its ID.
+func (h *harness) captured(t testing.TB, agentID, subject string) string {
+	t.Helper()
+	m := &app.CapturedMessage{ID: app.NewID(), MessageID: app.NewID() + "@test", AgentID: agentID, From: "agent@example.com",
+		To: []string{"client@example.com"}, Subject: subject, Text: "Hello from " + subject + "\nhttp://example.com/x",
+		HTML: "<p>Hello <b>" + subject + "</b></p>", Headers: []app.Header{{Name: "Subject", Value: subject}},
+		Size: 100, ReceivedAt: time.Now()}
+	if _, err := h.mailbox.SaveMessage(context.Background(), m); err != nil {
+		t.Fatalf("save captured message: %v", err)
+	}
+	return m.ID
 }
 
 // token issues an API token for the agent with the email.

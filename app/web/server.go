@@ -42,6 +42,12 @@ type ContactService interface {
 	GroupCounts(ctx context.Context, ownerID string) (map[string]int, error)
 	SetGroups(ctx context.Context, ownerID, id string, groupIDs []string) (*app.Contact, error)
 	Seed(ctx context.Context, ownerID string, n int) (int, error)
+	EmailContacts(ctx context.Context, sender *app.User, ids []string, m app.Compose) (*app.EmailResult, error)
+	ContactMail(ctx context.Context, ownerID, contactID string) ([]*app.OutMessage, error)
+	InvalidEmails(ctx context.Context, ownerID string) ([]app.InvalidEmail, error)
+	CountInvalidEmails(ctx context.Context, ownerID string) (int, error)
+	FixEmail(ctx context.Context, ownerID, contactID, oldAddress, newAddress string) (*app.Contact, error)
+	RemoveEmail(ctx context.Context, ownerID, contactID, address string) (*app.Contact, error)
 }
 
 // AccountService is what the handlers need from app.Accounts.
@@ -71,6 +77,12 @@ type Options struct {
 	Health func() error
 	// Reindex rebuilds the search index from the store (operator socket only).
 	Reindex func(ctx context.Context) (int, error)
+	// Mailbox is the SMTP sink's captured mail; nil when the sink is off.
+	Mailbox app.Mailbox
+	// MailNote says where mail goes, or that it waits (no sink and no relay); shown on the Mail page.
+	MailNote string
+	// MailWaiting is true when mail cannot leave the server (no sink and no relay).
+	MailWaiting bool
 }
 
 // Server holds the handlers' dependencies.
@@ -123,6 +135,10 @@ func New(opt Options) *echo.Echo {
 	api.DELETE("/contacts/:id", s.apiDeleteContact)
 	api.POST("/contacts/:id/deactivate", s.apiDeactivateContact)
 	api.POST("/contacts/:id/reactivate", s.apiReactivateContact)
+	api.POST("/contacts/:id/email", s.apiEmailContact)
+	api.GET("/mail/messages", s.apiListMail)
+	api.GET("/mail/messages/:id", s.apiGetMail)
+	api.DELETE("/mail/messages", s.apiClearMail)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
 	api.PATCH("/groups/:id", s.apiRenameGroup)
@@ -157,7 +173,20 @@ func New(opt Options) *echo.Echo {
 	for _, kind := range []string{"email-row", "phone-row", "address-row"} {
 		in.GET("/contacts/form/"+kind, s.newFormRow)
 	}
+	in.GET("/contacts/email-addresses", s.showInvalidEmails)
+	in.GET("/contacts/email", s.showComposeMany)
+	in.POST("/contacts/email", s.emailContacts)
 	in.GET("/contacts/:id", s.showContactPage)
+	in.GET("/contacts/:id/email", s.showCompose)
+	in.POST("/contacts/:id/email", s.emailContact)
+	in.GET("/contacts/:id/emails/edit", s.editInvalidEmail)
+	in.GET("/contacts/:id/emails/row", s.showInvalidEmailRow)
+	in.POST("/contacts/:id/emails/fix", s.fixInvalidEmail)
+	in.POST("/contacts/:id/emails/remove", s.removeInvalidEmail)
+	in.GET("/mail", s.showMailPage)
+	in.POST("/mail/clear", s.clearMail)
+	in.GET("/mail/:id", s.showMailMessage)
+	in.GET("/mail/:id/html", s.showMailHTML)
 	in.POST("/contacts/:id", s.saveContact)
 	in.POST("/contacts/:id/deactivate", s.deactivateContact)
 	in.POST("/contacts/:id/reactivate", s.reactivateContact)
