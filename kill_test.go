@@ -145,3 +145,62 @@ func TestRunSocketIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunKill9KeepsAcknowledgedMail kills the server with SIGKILL while its outbox is delivering
+// to the sink: after a restart every email the API acknowledged (202) is delivered, and none is
+// delivered twice.
+func TestRunKill9KeepsAcknowledgedMail(t *testing.T) {
+	data := t.TempDir()
+	mustCLI(t, nil, "user", "add", "--data", data, "--email", "m@x.test", "--name", "M", "--password", "longpassword1")
+	var tok struct{ Token string }
+	mustCLI(t, &tok, "token", "create", "--data", data, "--email", "m@x.test")
+
+	cmd, url := startProcess(t, data)
+	const n = 40
+	var ids []string
+	for i := 0; i < n; i++ {
+		var c apiContact
+		st, b := call(t, "POST", url+"/api/v1/contacts", tok.Token, map[string]any{"first_name": fmt.Sprintf("Mail%02d", i),
+			"emails": []map[string]any{{"address": fmt.Sprintf("mail%02d@example.com", i)}}}, &c)
+		expectStatus(t, "POST contact", st, http.StatusCreated, b)
+		ids = append(ids, c.ID)
+	}
+	want := map[string]bool{}
+	for i, id := range ids {
+		subject := fmt.Sprintf("Kill test %02d", i)
+		st, b := call(t, "POST", url+"/api/v1/contacts/"+id+"/email", tok.Token, map[string]any{"subject": subject, "text": "Hello"}, nil)
+		expectStatus(t, "POST email", st, http.StatusAccepted, b)
+		want[subject] = true
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	_, url = startProcess(t, data)
+	var got struct {
+		Items []struct{ Subject string }
+		Total int
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, b := call(t, "GET", url+"/api/v1/mail/messages?limit=200", tok.Token, nil, &got)
+		expectStatus(t, "list mail", st, http.StatusOK, b)
+		if got.Total >= n || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	seen := map[string]int{}
+	for _, m := range got.Items {
+		seen[m.Subject]++
+	}
+	for s := range want {
+		if seen[s] != 1 {
+			t.Errorf("%q was delivered %d times, want once", s, seen[s])
+		}
+	}
+	if got.Total != n {
+		t.Errorf("the sink holds %d messages, want %d", got.Total, n)
+	}
+}
