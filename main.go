@@ -292,7 +292,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
-		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting()}
+		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store}
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox
 	}

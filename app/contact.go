@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -134,14 +135,62 @@ func (c *Contact) City() string {
 	return c.Addresses[0].City
 }
 
-// Sort fields accepted by contact lists.
+// Sort fields accepted by contact lists. Name, created and updated are also kept in order by the
+// store; every one is a sort field of the index.
 const (
-	SortName    = "name"
-	SortCreated = "created"
-	SortUpdated = "updated"
+	SortName        = "name"
+	SortCreated     = "created"
+	SortUpdated     = "updated"
+	SortFirstName   = "first_name"
+	SortLastName    = "last_name"
+	SortEmail       = "email"
+	SortCompany     = "company"
+	SortTitle       = "title"
+	SortCity        = "city"
+	SortRegion      = "region"
+	SortPostalCode  = "postal_code"
+	SortEmailStatus = "email_status"
 )
 
-// SortValue is the string a contact sorts by for field (name, created or updated). The store's
+// SortFields lists every sort field, the store-ordered ones first.
+func SortFields() []string {
+	return []string{SortName, SortCreated, SortUpdated, SortFirstName, SortLastName, SortEmail, SortCompany,
+		SortTitle, SortCity, SortRegion, SortPostalCode, SortEmailStatus}
+}
+
+// IsSortField reports whether field is one of SortFields.
+func IsSortField(field string) bool {
+	return slices.Contains(SortFields(), field)
+}
+
+// blankLast makes an empty column value sort after every filled one.
+const blankLast = "\uffff"
+
+// columnSortValue is the folded value of a column, or blankLast when it is empty.
+func columnSortValue(v string) string {
+	if v = Fold(strings.TrimSpace(v)); v != "" {
+		return v
+	}
+	return blankLast
+}
+
+// Region returns the region of the first address or "".
+func (c *Contact) Region() string {
+	if len(c.Addresses) == 0 {
+		return ""
+	}
+	return c.Addresses[0].Region
+}
+
+// PostalCode returns the postal code of the first address or "".
+func (c *Contact) PostalCode() string {
+	if len(c.Addresses) == 0 {
+		return ""
+	}
+	return c.Addresses[0].PostalCode
+}
+
+// SortValue is the string a contact sorts by for field (one of SortFields). The store's
 // ordered keys and the index's sort field use the same value, so cursors work against either.
 func (c *Contact) SortValue(field string) string {
 	switch field {
@@ -149,6 +198,25 @@ func (c *Contact) SortValue(field string) string {
 		return c.ID // ULIDs sort by creation time.
 	case SortUpdated:
 		return c.UpdatedAt.UTC().Format("20060102T150405.000000000")
+	case SortFirstName:
+		return columnSortValue(c.FirstName)
+	case SortLastName:
+		return columnSortValue(c.LastName)
+	case SortEmail:
+		return columnSortValue(strings.ToLower(c.PrimaryEmail()))
+	case SortCompany:
+		return columnSortValue(c.Company)
+	case SortTitle:
+		return columnSortValue(c.Title)
+	case SortCity:
+		return columnSortValue(c.City())
+	case SortRegion:
+		return columnSortValue(c.Region())
+	case SortPostalCode:
+		return columnSortValue(c.PostalCode())
+	case SortEmailStatus:
+		// invalid first: the addresses that need the agent's attention
+		return map[string]string{EmailInvalid: "0", EmailUnknown: "1", EmailValid: "2", EmailNone: "3"}[c.EmailStatus()]
 	}
 	key := Fold(strings.Join(nonEmpty(c.LastName, c.FirstName, c.MiddleName), " "))
 	if key == "" {

@@ -310,13 +310,13 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	case q.Limit > MaxPageSize:
 		q.Limit = MaxPageSize
 	}
-	switch q.Sort {
-	case SortName, SortCreated, SortUpdated:
-	case "":
+	switch {
+	case q.Sort == "":
 		q.Sort = SortName
-	default:
-		return nil, &Error{Code: EINVALID, Message: "Sort by name, created or updated.", Fields: map[string]string{"sort": "unknown sort " + q.Sort}}
+	case !IsSortField(q.Sort):
+		return nil, &Error{Code: EINVALID, Message: "Sort by " + strings.Join(SortFields(), ", ") + ".", Fields: map[string]string{"sort": "unknown sort " + q.Sort}}
 	}
+	storeOrder := q.Sort == SortName || q.Sort == SortCreated || q.Sort == SortUpdated
 	switch q.Status {
 	case StatusActive, StatusInactive, StatusAll:
 	case "":
@@ -331,7 +331,7 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	}
 	q.Text = strings.TrimSpace(q.Text)
 	out := &ContactList{}
-	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll {
+	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll && storeOrder {
 		items, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
 			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit})
 		if err != nil {

@@ -193,7 +193,7 @@ func TestContactServiceListRefusesBadInput(t *testing.T) {
 		q     app.ContactQuery
 		field string
 	}{
-		{"an unknown sort is refused", app.ContactQuery{Sort: "email"}, "sort"},
+		{"an unknown sort is refused", app.ContactQuery{Sort: "shoe_size"}, "sort"},
 		{"an unknown status is refused", app.ContactQuery{Status: "deleted"}, "status"},
 	}
 	for _, tt := range tests {

@@ -28,7 +28,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-14"
+const Version = "contacts-15"
 
 const versionFile = "agentbook-index-version"
 
@@ -139,7 +139,7 @@ func newMapping() mapping.IndexMapping {
 	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
-	for _, name := range []string{app.SortName, app.SortCreated, app.SortUpdated} {
+	for _, name := range app.SortFields() {
 		doc.AddFieldMappingsAt(sortField(name), kw(true))
 	}
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
@@ -178,9 +178,12 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 			add(field, scope+t, plain)
 		}
 	}
-	add(sortField(app.SortName), sortKey(c.SortValue(app.SortName), c.ID), plain|index.DocValues)
 	add(sortField(app.SortCreated), c.ID, plain|index.DocValues)
-	add(sortField(app.SortUpdated), sortKey(c.SortValue(app.SortUpdated), c.ID), plain|index.DocValues)
+	for _, f := range app.SortFields() {
+		if f != app.SortCreated {
+			add(sortField(f), sortKey(c.SortValue(f), c.ID), plain|index.DocValues)
+		}
+	}
 	return doc
 }
 

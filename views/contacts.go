@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"agentbook/app"
 
@@ -25,12 +26,31 @@ type ContactsProps struct {
 // ContactListProps fills the contact list fragment that the filter, sort and pager replace.
 type ContactListProps struct {
 	Items      []*app.Contact
+	Columns    []string          // the agent's column keys; nil for DefaultColumns
 	GroupNames map[string]string // group ID → name
 	Groups     []*app.Group
 	Total      int
 	Query      ListQuery
 	Next, Prev string // encoded cursors; "" when there is no such page
 	Message    string // an error to show in place of rows
+}
+
+// View is how the list shows a row: its columns and group names.
+func (p ContactListProps) View() ListView {
+	return ListView{Columns: p.Columns, GroupNames: p.GroupNames}
+}
+
+// ListView is what a row needs besides its contact: the agent's columns and group names.
+type ListView struct {
+	Columns    []string // nil for DefaultColumns
+	GroupNames map[string]string
+}
+
+func (v ListView) columns() []Column {
+	if v.Columns == nil {
+		return ColumnsFor(DefaultColumns())
+	}
+	return ColumnsFor(v.Columns)
 }
 
 // ListQuery is the list state kept in the URL.
@@ -94,12 +114,13 @@ func ContactsPage(p ContactsProps) g.Node {
 			H1(g.Text("Contact Management")),
 			Div(Class("head-actions"),
 				A(Href("/groups"), ID("edit-groups"), g.Text("Edit Group List")),
+				AdvancedMenu(p.CSRF, p.QuickAdd.Hidden),
 				A(Href("/contacts/new"), Class("button primary"), ID("add-contact"), g.Text("Add Contact")),
 			),
 		),
 		undoNotice(p.Undo, p.CSRF),
 		Alert("success", p.Notice),
-		QuickAddForm(p.QuickAdd),
+		QuickAddSlot(p.QuickAdd),
 		ListControls(p.List),
 		ContactList(p.List),
 	)
@@ -112,6 +133,20 @@ type QuickAddProps struct {
 	Errors                     map[string]string
 	Duplicates                 []*app.Contact // the agent's contacts that already have Email
 	Added                      *app.Contact   // the contact just added, for the confirmation
+	Hidden                     bool           // the agent collapsed the bar (Show/Hide Quick Add)
+}
+
+// QuickAddSlot holds the Quick Add bar, or nothing while the agent has it hidden; the Collapse
+// button and the Advanced menu replace it, and the menu's entry follows out of band.
+func QuickAddSlot(p QuickAddProps) g.Node {
+	return g.Group{
+		Div(ID("quick-add-slot"), g.If(!p.Hidden, QuickAddForm(p))),
+	}
+}
+
+// QuickAddToggled answers Collapse or Show/Hide Quick Add: the slot, and the menu entry out of band.
+func QuickAddToggled(p QuickAddProps) g.Node {
+	return g.Group{QuickAddSlot(p), quickAddMenuItem(p.CSRF, p.Hidden, true)}
 }
 
 // QuickAddForm is the Quick Add bar. The handler answers a submission with this form (cleared on
@@ -131,6 +166,37 @@ func QuickAddForm(p QuickAddProps) g.Node {
 		g.If(p.Added != nil, g.Iff(p.Added != nil, func() g.Node {
 			return Div(Class("alert alert-success"), Role("status"), g.Textf("Added %s.", p.Added.DisplayName()))
 		})),
+		// After Add in the form, so that Enter in a field adds rather than collapses.
+		Button(Type("submit"), Class("link collapse"), ID("qa-collapse"), FormAction("/contacts/quick-add/toggle"),
+			Name("hidden"), Value("1"), hx("post", "/contacts/quick-add/toggle"), hx("vals", `{"hidden":"1"}`),
+			hx("target", "#quick-add-slot"), hx("swap", "outerHTML"), Aria("label", "Collapse the Quick Add bar"), g.Text("Collapse")),
+	)
+}
+
+// AdvancedMenu is the Advanced menu of the Contact Management page. It only lists what is built.
+// A details element opens it without JavaScript; app.js closes it on Escape and outside clicks.
+func AdvancedMenu(csrf string, quickAddHidden bool) g.Node {
+	return Details(ID("advanced"), Class("menu"),
+		Summary(Class("button"), ID("advanced-button"), Aria("haspopup", "menu"), g.Text("Advanced")),
+		Ul(ID("advanced-menu"), Role("menu"), Aria("labelledby", "advanced-button"),
+			Li(Role("none"), quickAddMenuItem(csrf, quickAddHidden, false)),
+			Li(Role("none"), A(Role("menuitem"), Href("/contacts/columns"), ID("menu-columns"), g.Text("Customize Contact List"))),
+		),
+	)
+}
+
+// quickAddMenuItem is Show Quick Add or Hide Quick Add, as a small form that works without htmx.
+func quickAddMenuItem(csrf string, hidden, oob bool) g.Node {
+	next, text := "1", "Hide Quick Add"
+	if hidden {
+		next, text = "0", "Show Quick Add"
+	}
+	return Form(ID("menu-quick-add-form"), Method("post"), Action("/contacts/quick-add/toggle"), Class("inline"),
+		g.If(oob, hx("swap-oob", "true")),
+		CSRFField(csrf), Input(Type("hidden"), Name("hidden"), Value(next)),
+		Button(Type("submit"), Role("menuitem"), ID("menu-quick-add"), Class("link"),
+			hx("post", "/contacts/quick-add/toggle"), hx("target", "#quick-add-slot"), hx("swap", "outerHTML"),
+			g.Text(text)),
 	)
 }
 
@@ -149,10 +215,10 @@ func duplicateWarning(p QuickAddProps) g.Node {
 // QuickAddAdded is the response to a successful Quick Add: a cleared form with a confirmation,
 // and the new row prepended to the list out of band (CSS hides an empty-state row behind it).
 // A negative total leaves the count alone (the list on screen is filtered).
-func QuickAddAdded(p QuickAddProps, row *app.Contact, groupNames map[string]string, total int) g.Node {
+func QuickAddAdded(p QuickAddProps, row *app.Contact, view ListView, total int) g.Node {
 	return g.Group{
 		QuickAddForm(p),
-		Template(TBody(hx("swap-oob", "afterbegin:#contact-rows"), ContactRow(row, groupNames, true))),
+		Template(TBody(hx("swap-oob", "afterbegin:#contact-rows"), ContactRow(row, view, true))),
 		g.If(total >= 0, countNode(total, true)),
 	}
 }
@@ -195,17 +261,44 @@ func ListControls(p ContactListProps) g.Node {
 				option(app.EmailNone, "No email", q.EmailStatus == app.EmailNone),
 			),
 		),
-		Div(Class("field"),
-			Label(For("filter-sort"), g.Text("Sort")),
-			Select(ID("filter-sort"), Name("sort"),
-				option("name", "Name A–Z", q.Sort == "" || q.Sort == "name"),
-				option("-name", "Name Z–A", q.Sort == "-name"),
-				option("-created", "Newest first", q.Sort == "-created"),
-				option("created", "Oldest first", q.Sort == "created"),
-				option("-updated", "Recently updated", q.Sort == "-updated"),
-			),
-		),
+		SortSelect(q.Sort, false),
 		NoScript(Button(Type("submit"), g.Text("Filter"))),
+	)
+}
+
+// SortSelect is the Sort choice of the filter bar. A column header can sort by any column; the
+// list fragment then brings this select along out of band (oob) so that it shows that sort.
+func SortSelect(sort string, oob bool) g.Node {
+	if sort == "" {
+		sort = app.SortName
+	}
+	opts := []struct{ value, text string }{
+		{"name", "Name A–Z"}, {"-name", "Name Z–A"}, {"-created", "Newest first"}, {"created", "Oldest first"},
+		{"-updated", "Recently updated"},
+	}
+	known := false
+	for _, o := range opts {
+		known = known || o.value == sort
+	}
+	if !known {
+		for _, col := range AllColumns() {
+			if col.Sort != "" && strings.TrimPrefix(sort, "-") == col.Sort {
+				dir := "A–Z"
+				if strings.HasPrefix(sort, "-") {
+					dir = "Z–A"
+				}
+				if col.Sort == app.SortEmailStatus {
+					dir = map[bool]string{true: "(invalid last)", false: "(invalid first)"}[strings.HasPrefix(sort, "-")]
+				}
+				opts = append(opts, struct{ value, text string }{sort, col.Label + " " + dir})
+			}
+		}
+	}
+	return Div(ID("sort-field"), Class("field"), g.If(oob, hx("swap-oob", "true")),
+		Label(For("filter-sort"), g.Text("Sort")),
+		Select(ID("filter-sort"), Name("sort"),
+			g.Map(opts, func(o struct{ value, text string }) g.Node { return option(o.value, o.text, o.value == sort) }),
+		),
 	)
 }
 
@@ -221,6 +314,7 @@ func countNode(total int, oob bool) g.Node {
 // ContactList is the list fragment: count, table and pager.
 func ContactList(p ContactListProps) g.Node {
 	q := p.Query
+	cols := p.View().columns()
 	start := (max(q.Page, 1)-1)*50 + 1
 	return Section(ID("contact-list"), Class("contact-list"), Aria("live", "polite"),
 		Div(Class("list-head"),
@@ -232,20 +326,15 @@ func ContactList(p ContactListProps) g.Node {
 		),
 		Alert("error", p.Message),
 		Div(Class("table-wrap"),
-			Table(Class("contacts"),
+			Table(Class("contacts"+map[bool]string{true: " wide", false: ""}[len(cols) > 8]),
 				THead(Tr(
 					Th(Scope("col"), Class("select"), Span(Class("sr-only"), g.Text("Select"))),
-					Th(Scope("col"), g.Text("Name")),
-					Th(Scope("col"), g.Text("Email")),
-					Th(Scope("col"), g.Text("Phone")),
-					Th(Scope("col"), g.Text("Company")),
-					Th(Scope("col"), g.Text("Groups")),
-					Th(Scope("col"), g.Text("Updated")),
+					g.Map(cols, func(col Column) g.Node { return columnHeader(col, q) }),
 					Th(Scope("col"), Class("actions"), Span(Class("sr-only"), g.Text("Actions"))),
 				)),
 				TBody(ID("contact-rows"),
-					g.Map(p.Items, func(c *app.Contact) g.Node { return ContactRow(c, p.GroupNames, false) }),
-					g.If(len(p.Items) == 0, emptyRow(q)),
+					g.Map(p.Items, func(c *app.Contact) g.Node { return ContactRow(c, p.View(), false) }),
+					g.If(len(p.Items) == 0, emptyRow(q, len(cols)+2)),
 				),
 			),
 		),
@@ -253,12 +342,37 @@ func ContactList(p ContactListProps) g.Node {
 	)
 }
 
-func emptyRow(q ListQuery) g.Node {
+// columnHeader is a column's header: a link that sorts by it (again: the other way) when the
+// column sorts, with aria-sort on the column the list is sorted by.
+func columnHeader(col Column, q ListQuery) g.Node {
+	if col.Sort == "" {
+		return Th(Scope("col"), g.Text(col.Label))
+	}
+	cur := q.Sort
+	if cur == "" {
+		cur = app.SortName
+	}
+	next, state, arrow := col.Sort, "none", ""
+	switch cur {
+	case col.Sort:
+		next, state, arrow = "-"+col.Sort, "ascending", " ▲"
+	case "-" + col.Sort:
+		state, arrow = "descending", " ▼"
+	}
+	lq := q
+	lq.Sort, lq.After, lq.Before, lq.Page = next, "", "", 1
+	u := lq.URL()
+	return Th(Scope("col"), Class("sortable"), Aria("sort", state), Data("sort", col.Sort),
+		A(Href(u), hx("get", u), hx("target", "#contact-list"), hx("swap", "outerHTML"), hx("push-url", "true"),
+			g.Text(col.Label), Span(Aria("hidden", "true"), g.Text(arrow))))
+}
+
+func emptyRow(q ListQuery, span int) g.Node {
 	msg := "No contacts yet. Add your first one with Quick Add above."
 	if q.Q != "" || q.Group != "" || q.EmailStatus != "" || (q.Status != "" && q.Status != "active") {
 		msg = "No contacts match this filter."
 	}
-	return Tr(ID("empty-row"), Td(ColSpan("8"), Class("empty"),
+	return Tr(ID("empty-row"), Td(ColSpan(strconv.Itoa(span)), Class("empty"),
 		g.Text(msg),
 		g.If(q.Q != "", g.Group{g.Text(" "), A(Href("/contacts"), g.Text("Clear the filter"))}),
 	))
@@ -286,8 +400,8 @@ func pager(p ContactListProps) g.Node {
 	)
 }
 
-// ContactRow is one contact in the list. fresh marks a row just added.
-func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node {
+// ContactRow is one contact in the list, in the agent's columns. fresh marks a row just added.
+func ContactRow(c *app.Contact, view ListView, fresh bool) g.Node {
 	cls := "row"
 	if c.Status == app.StatusInactive {
 		cls += " inactive"
@@ -295,30 +409,23 @@ func ContactRow(c *app.Contact, groupNames map[string]string, fresh bool) g.Node
 	if fresh {
 		cls += " fresh"
 	}
-	var groups []string
-	for _, id := range c.GroupIDs {
-		if n, ok := groupNames[id]; ok {
-			groups = append(groups, n)
-		}
-	}
 	return Tr(ID("contact-"+c.ID), Class(cls), Data("version", strconv.FormatInt(c.Version, 10)),
 		Td(Class("select"),
 			Input(Type("checkbox"), ID("select-"+c.ID), Name("id"), Value(c.ID), FormAttr("bulk-remove"), Class("row-select")),
 			Label(For("select-"+c.ID), Span(Class("sr-only"), g.Textf("Select %s", c.DisplayName()))),
 		),
-		Td(Class("name"), A(Href("/contacts/"+c.ID), Class("contact-link"), Strong(g.Text(c.DisplayName()))), g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))),
-		Td(g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
-			g.If(c.EmailStatus() == app.EmailInvalid, A(Href("/contacts/email-addresses"), Class("badge badge-invalid"), TitleAttr("An address is invalid: mail to it is not sent"), g.Text("Invalid"))),
-			g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1)))),
-		Td(g.Text(c.PrimaryPhone())),
-		Td(g.Text(c.Company)),
-		Td(g.Map(groups, func(n string) g.Node { return Span(Class("chip"), g.Text(n)) })),
-		Td(Class("when"), Time(DateTime(c.UpdatedAt.Format("2006-01-02T15:04:05Z07:00")), g.Text(c.UpdatedAt.Local().Format("Jan 2, 2006")))),
+		g.Map(view.columns(), func(col Column) g.Node {
+			return Td(g.If(col.class != "", Class(col.class)), Data("col", col.Key), col.cell(c, view.GroupNames))
+		}),
 		Td(Class("actions"),
 			Button(Type("button"), Class("small edit-btn"), hx("get", "/contacts/"+c.ID+"/edit-row"),
 				hx("target", "closest tr"), hx("swap", "outerHTML"), Aria("label", "Edit "+c.DisplayName()), g.Text("Edit")),
 		),
 	)
+}
+
+func when(t time.Time) g.Node {
+	return Time(DateTime(t.Format("2006-01-02T15:04:05Z07:00")), g.Text(t.Local().Format("Jan 2, 2006")))
 }
 
 // RowEditProps fills the inline edit form of a row.
@@ -328,7 +435,7 @@ type RowEditProps struct {
 	Version                           int64
 	Errors                            map[string]string
 	Message                           string
-	GroupNames                        map[string]string
+	View                              ListView
 }
 
 // ContactEditRow turns a row into a small form: names, primary email, primary phone.
@@ -348,12 +455,12 @@ func ContactEditRow(p RowEditProps) g.Node {
 	// data-editing is there at once, while htmx settles the class a moment after the swap.
 	return Tr(ID("contact-"+id), Class("row editing"), Data("editing", "true"),
 		Td(Class("select")),
-		Td(Class("name"), Div(Class("pair"), in("First name", "first_name", "text", p.FirstName), in("Last name", "last_name", "text", p.LastName))),
-		Td(in("Primary email", "email", "email", p.Email)),
-		Td(in("Primary phone", "phone", "tel", p.Phone)),
-		Td(g.Text(c.Company)),
-		Td(g.Text(strings.Join(groupList(c, p.GroupNames), ", "))),
-		Td(Class("when"), g.Text(c.UpdatedAt.Local().Format("Jan 2, 2006"))),
+		Td(ColSpan(strconv.Itoa(len(p.View.columns()))), Class("edit-cell"),
+			Div(Class("edit-fields"),
+				in("First name", "first_name", "text", p.FirstName), in("Last name", "last_name", "text", p.LastName),
+				in("Primary email", "email", "email", p.Email), in("Primary phone", "phone", "tel", p.Phone),
+			),
+		),
 		Td(Class("actions"),
 			Input(Type("hidden"), Name("version"), Value(strconv.FormatInt(p.Version, 10))),
 			g.If(p.Message != "", Div(Class("error row-error"), Role("alert"), g.Text(p.Message))),

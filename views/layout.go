@@ -19,6 +19,8 @@ type PageProps struct {
 	User  *app.User // nil on the setup and login pages
 	CSRF  string
 	Nav   string // the active navigation entry: "contacts", "mail", "agents"
+	// Scripts are extra scripts the page needs (paths under /vendor or /static), loaded before app.js.
+	Scripts []string
 }
 
 // hx returns an hx-* attribute; the htmx helper module is not served here, so these few are local.
@@ -43,6 +45,7 @@ func Layout(p PageProps, body ...g.Node) g.Node {
 			Link(Rel("stylesheet"), Href("/static/app.css")),
 			Link(Rel("icon"), Href("/static/favicon.svg"), Type("image/svg+xml")),
 			Script(Src("/vendor/htmx.min.js"), Defer()),
+			g.Map(p.Scripts, func(src string) g.Node { return Script(Src(src), Defer()) }),
 			Script(Src("/static/app.js"), Defer()),
 		},
 		Body: []g.Node{

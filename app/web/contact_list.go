@@ -10,6 +10,7 @@ import (
 	"agentbook/views"
 
 	"github.com/labstack/echo/v4"
+	g "maragu.dev/gomponents"
 )
 
 // encodeCursor turns a list position into an opaque URL-safe string.
@@ -42,10 +43,10 @@ func parseSort(s string) (string, bool, error) {
 	switch {
 	case s == "":
 		return app.SortName, false, nil
-	case f == app.SortName, f == app.SortCreated, f == app.SortUpdated:
+	case app.IsSortField(f):
 		return f, desc, nil
 	}
-	return "", false, &app.Error{Code: app.EINVALID, Message: "Sort by name, -name, created, -created, updated or -updated.",
+	return "", false, &app.Error{Code: app.EINVALID, Message: "Sort by one of " + strings.Join(app.SortFields(), ", ") + ", or the same with a leading - for descending.",
 		Fields: map[string]string{"sort": "unknown sort " + s}}
 }
 
@@ -109,7 +110,11 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 	if err != nil {
 		return views.ContactListProps{}, err
 	}
-	p := views.ContactListProps{Query: lq, Groups: gs, GroupNames: groupNames(gs)}
+	cols, err := s.columns(c)
+	if err != nil {
+		return views.ContactListProps{}, err
+	}
+	p := views.ContactListProps{Query: lq, Groups: gs, GroupNames: groupNames(gs), Columns: cols}
 	field, desc, err := parseSort(lq.Sort)
 	if err != nil {
 		p.Message = "That sort order is unknown; showing names A–Z."
@@ -147,9 +152,12 @@ func (s *Server) showContactsPage(c echo.Context) error {
 	}
 	if isHX(c) && c.Request().Header.Get("HX-Target") == "contact-list" {
 		c.Response().Header().Set("HX-Push-Url", list.Query.URL()) // the short form, without defaults
-		return render(c, http.StatusOK, views.ContactList(list))
+		return render(c, http.StatusOK, g.Group{views.ContactList(list), views.SortSelect(list.Query.Sort, true)})
 	}
 	p := views.ContactsProps{PageProps: pageProps(c), List: list}
+	if p.QuickAdd.Hidden, err = s.quickAddHidden(c); err != nil {
+		return err
+	}
 	if p.InvalidEmails, err = s.contacts.CountInvalidEmails(c.Request().Context(), currentUser(c).ID); err != nil {
 		return err
 	}
@@ -169,6 +177,8 @@ func (s *Server) showContactsPage(c echo.Context) error {
 		p.Notice = "Contacts restored."
 	case "none-selected":
 		p.Notice = "Select the contacts to remove with the boxes in the first column."
+	case "columns":
+		p.Notice = "Your columns are saved."
 	case "none-selected-email":
 		p.Notice = "Select the contacts to email with the boxes in the first column."
 	}

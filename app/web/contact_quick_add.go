@@ -51,7 +51,7 @@ func (s *Server) quickAddContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	gs, err := s.contacts.Groups(ctx, u.ID)
+	view, err := s.listView(c)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Server) quickAddContact(c echo.Context) error {
 		}
 		total = res.Total
 	}
-	return render(c, http.StatusOK, views.QuickAddAdded(views.QuickAddProps{CSRF: csrfToken(c), Added: created}, created, groupNames(gs), total))
+	return render(c, http.StatusOK, views.QuickAddAdded(views.QuickAddProps{CSRF: csrfToken(c), Added: created}, created, view, total))
 }
 
 // filtered reports whether the page at u lists contacts with a text, group or status filter.

@@ -10,6 +10,17 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// listView is how the agent's list shows rows: their columns and group names.
+func (s *Server) listView(c echo.Context) (views.ListView, error) {
+	u := currentUser(c)
+	gs, err := s.contacts.Groups(c.Request().Context(), u.ID)
+	if err != nil {
+		return views.ListView{}, err
+	}
+	cols, err := s.columns(c)
+	return views.ListView{Columns: cols, GroupNames: groupNames(gs)}, err
+}
+
 func (s *Server) loadOwnContact(c echo.Context) (*app.Contact, map[string]string, error) {
 	u := currentUser(c)
 	ctx := c.Request().Context()
@@ -26,20 +37,28 @@ func (s *Server) loadOwnContact(c echo.Context) (*app.Contact, map[string]string
 
 // showContactRow returns a contact's list row (Cancel of an inline edit).
 func (s *Server) showContactRow(c echo.Context) error {
-	contact, names, err := s.loadOwnContact(c)
+	contact, _, err := s.loadOwnContact(c)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ContactRow(contact, names, false))
+	view, err := s.listView(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ContactRow(contact, view, false))
 }
 
 // editContactRow turns a row into its inline edit form.
 func (s *Server) editContactRow(c echo.Context) error {
-	contact, names, err := s.loadOwnContact(c)
+	contact, _, err := s.loadOwnContact(c)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ContactEditRow(views.RowEditProps{Contact: contact, GroupNames: names,
+	view, err := s.listView(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ContactEditRow(views.RowEditProps{Contact: contact, View: view,
 		FirstName: contact.FirstName, LastName: contact.LastName, Email: contact.PrimaryEmail(),
 		Phone: contact.PrimaryPhone(), Version: contact.Version}))
 }
@@ -48,11 +67,15 @@ func (s *Server) editContactRow(c echo.Context) error {
 // conflicts come back in the row (status 200 so htmx swaps it) with what the user typed.
 func (s *Server) saveContactRow(c echo.Context) error {
 	u := currentUser(c)
-	contact, names, err := s.loadOwnContact(c)
+	contact, _, err := s.loadOwnContact(c)
 	if err != nil {
 		return err
 	}
-	in := views.RowEditProps{Contact: contact, GroupNames: names, FirstName: c.FormValue("first_name"),
+	view, err := s.listView(c)
+	if err != nil {
+		return err
+	}
+	in := views.RowEditProps{Contact: contact, View: view, FirstName: c.FormValue("first_name"),
 		LastName: c.FormValue("last_name"), Email: c.FormValue("email"), Phone: c.FormValue("phone")}
 	in.Version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
 	next := *contact
@@ -81,7 +104,7 @@ func (s *Server) saveContactRow(c echo.Context) error {
 	saved, err := s.contacts.Update(c.Request().Context(), u.ID, &next)
 	switch app.ErrorCode(err) {
 	case "":
-		return render(c, http.StatusOK, views.ContactRow(saved, names, false))
+		return render(c, http.StatusOK, views.ContactRow(saved, view, false))
 	case app.EINVALID:
 		in.Errors = rowFields(app.ErrorFields(err))
 		in.Message = "Please correct the highlighted fields."

@@ -87,6 +87,7 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 		Logger:     logger,
 		SessionTTL: time.Hour,
 		Mailbox:    mailbox,
+		Prefs:      st,
 	}
 	for _, f := range adjust {
 		f(&opt)

@@ -65,6 +65,14 @@ type AccountService interface {
 	Users(ctx context.Context) ([]*app.User, error)
 }
 
+// PrefStore keeps each agent's preferences (the store implements it).
+type PrefStore interface {
+	// GetPref reads a preference into v; ENOTFOUND if never set.
+	GetPref(ctx context.Context, userID, name string, v any) error
+	// PutPref stores a preference.
+	PutPref(ctx context.Context, userID, name string, v any) error
+}
+
 // Options configures the HTTP server.
 type Options struct {
 	Contacts      ContactService
@@ -77,6 +85,8 @@ type Options struct {
 	Health func() error
 	// Reindex rebuilds the search index from the store (operator socket only).
 	Reindex func(ctx context.Context) (int, error)
+	// Prefs keeps the agents' list columns and Quick Add choice.
+	Prefs PrefStore
 	// Mailbox is the SMTP sink's captured mail; nil when the sink is off.
 	Mailbox app.Mailbox
 	// MailNote says where mail goes, or that it waits (no sink and no relay); shown on the Mail page.
@@ -174,6 +184,9 @@ func New(opt Options) *echo.Echo {
 		in.GET("/contacts/form/"+kind, s.newFormRow)
 	}
 	in.GET("/contacts/email-addresses", s.showInvalidEmails)
+	in.GET("/contacts/columns", s.showColumnsPage)
+	in.POST("/contacts/columns", s.saveColumns)
+	in.POST("/contacts/quick-add/toggle", s.toggleQuickAdd)
 	in.GET("/contacts/email", s.showComposeMany)
 	in.POST("/contacts/email", s.emailContacts)
 	in.GET("/contacts/:id", s.showContactPage)

@@ -117,3 +117,101 @@
     last = box;
   });
 })();
+
+// The Advanced menu (a details element): Escape and a click outside close it; arrow keys move
+// between its entries; choosing an entry closes it.
+(function () {
+  "use strict";
+  function menu() { return document.getElementById("advanced"); }
+  function items(m) { return Array.prototype.slice.call(m.querySelectorAll("[role=menuitem]")); }
+  document.addEventListener("toggle", function (ev) {
+    var m = ev.target;
+    if (m && m.id === "advanced" && m.open) {
+      var first = items(m)[0];
+      if (first) first.focus();
+    }
+  }, true);
+  document.addEventListener("keydown", function (ev) {
+    var m = menu();
+    if (!m || !m.open || !m.contains(ev.target)) return;
+    var list = items(m), i = list.indexOf(document.activeElement);
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      m.open = false;
+      m.querySelector("summary").focus();
+    } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      var n = list.length, next = ev.key === "ArrowDown" ? (i + 1) % n : (i - 1 + n) % n;
+      list[next].focus();
+    }
+  });
+  document.addEventListener("click", function (ev) {
+    var m = menu();
+    if (!m || !m.open) return;
+    if (!m.contains(ev.target) || (ev.target.closest && ev.target.closest("[role=menuitem]"))) m.open = false;
+  });
+})();
+
+// Customize Contact List: SortableJS drags columns between Available and Selected and within
+// Selected; the Add, Remove, Up and Down buttons do the same from the keyboard. Only the inputs of
+// Selected are enabled, so the form sends the selected keys in their order.
+(function () {
+  "use strict";
+  function init() {
+    var avail = document.getElementById("available-columns");
+    var sel = document.getElementById("selected-columns");
+    if (!avail || !sel) return;
+    var status = document.getElementById("columns-status");
+    function sync() {
+      Array.prototype.forEach.call(avail.querySelectorAll("input[name=column]"), function (i) { i.disabled = true; });
+      Array.prototype.forEach.call(sel.querySelectorAll("input[name=column]"), function (i) { i.disabled = false; });
+    }
+    function label(li) { return li.querySelector(".column-label").textContent; }
+    function say(li, where) {
+      if (!status) return;
+      var list = li.parentNode, pos = Array.prototype.indexOf.call(list.children, li) + 1;
+      status.textContent = label(li) + " " + where + ", position " + pos + " of " + list.children.length + ".";
+    }
+    // put returns a column to Available at its place in the full list.
+    function put(li) {
+      var order = +li.dataset.order, before = null;
+      Array.prototype.some.call(avail.children, function (o) {
+        if (+o.dataset.order > order) { before = o; return true; }
+        return false;
+      });
+      avail.insertBefore(li, before);
+    }
+    if (window.Sortable) {
+      var opts = {
+        group: "columns", handle: ".handle", animation: 120, forceFallback: true, fallbackTolerance: 3,
+        onMove: function (ev) { return !(ev.dragged.classList.contains("locked") && ev.to === avail); },
+        onSort: sync,
+        onEnd: function (ev) { sync(); say(ev.item, ev.to === sel ? "in Selected Columns" : "in Available Columns"); }
+      };
+      window.Sortable.create(avail, Object.assign({ sort: false }, opts));
+      window.Sortable.create(sel, opts);
+    }
+    document.getElementById("columns-form").addEventListener("click", function (ev) {
+      var b = ev.target.closest && ev.target.closest("button");
+      var li = b && b.closest(".column-item");
+      if (!li) return;
+      ev.preventDefault();
+      var focusClass = null;
+      if (b.classList.contains("col-add")) {
+        sel.appendChild(li); focusClass = "col-remove"; say(li, "added to Selected Columns");
+      } else if (b.classList.contains("col-remove")) {
+        put(li); focusClass = "col-add"; say(li, "back in Available Columns");
+      } else if (b.classList.contains("col-up") && li.previousElementSibling) {
+        li.parentNode.insertBefore(li, li.previousElementSibling); focusClass = "col-up"; say(li, "moved up");
+      } else if (b.classList.contains("col-down") && li.nextElementSibling) {
+        li.parentNode.insertBefore(li.nextElementSibling, li); focusClass = "col-down"; say(li, "moved down");
+      }
+      sync();
+      var f = focusClass && li.querySelector("." + focusClass);
+      if (f) f.focus();
+    });
+    sync();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
