@@ -21,6 +21,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"agentbook/app"
+	"agentbook/views"
 )
 
 // BenchmarkLoad is the performance check from the Foundation issue. It builds the binary, seeds
@@ -107,6 +110,38 @@ func BenchmarkLoad(b *testing.B) {
 		req.Header.Set("X-CSRF-Token", web.csrf)
 		return req
 	}))
+
+	// Customize Contact List: every column, then every sort, through the htmx list fragment.
+	var all []string
+	for _, col := range views.AllColumns() {
+		all = append(all, col.Key)
+	}
+	form := url.Values{"_csrf": {web.csrf}, "column": all}
+	resp, err := web.client.PostForm(srv.url+"/contacts/columns", form)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("save columns: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	sorted := func(sort, q string) *http.Request {
+		req, _ := http.NewRequest("GET", srv.url+"/contacts?sort="+sort+"&q="+url.QueryEscape(q), nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "contact-list")
+		return req
+	}
+	n18 := fmt.Sprintf("%d columns", len(all))
+	report("HTML first page by name, "+n18, measure(b, web.client, 1, 600, func(int) *http.Request { return frag("") }))
+	report("HTML type-ahead, 1 client, "+n18, measure(b, web.client, 1, 600, typeahead(frag)))
+	for _, f := range app.SortFields() {
+		if f == app.SortName {
+			continue
+		}
+		for _, dir := range []string{"", "-"} {
+			un := measure(b, web.client, 1, 100, func(int) *http.Request { return sorted(dir+f, "") })
+			fi := measure(b, web.client, 1, 200, func(i int) *http.Request { return sorted(dir+f, prefixes[i%len(prefixes)]) })
+			fmt.Printf("  sort %-13s first page p50 %5.2f p99 %5.2f ms; type-ahead p50 %5.2f p99 %5.2f ms\n",
+				dir+f, un.p(50), un.p(99), fi.p(50), fi.p(99))
+		}
+	}
 	rss, hwm := procMem(srv.cmd.Process.Pid)
 	fmt.Printf("  resident memory now / peak           %8.0f MB / %.0f MB\n\n", rss, hwm)
 }

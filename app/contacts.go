@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ type ContactService struct {
 	Verifier AddressVerifier
 	counts   countCache
 	undo     undoBuffer
+	// SmallMatch is the most matches of a filter put in a column's order from their own sort
+	// values rather than by walking the column's stored order (0: 2500).
+	SmallMatch int
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
@@ -316,7 +320,6 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	case !IsSortField(q.Sort):
 		return nil, &Error{Code: EINVALID, Message: "Sort by " + strings.Join(SortFields(), ", ") + ".", Fields: map[string]string{"sort": "unknown sort " + q.Sort}}
 	}
-	storeOrder := q.Sort == SortName || q.Sort == SortCreated || q.Sort == SortUpdated
 	switch q.Status {
 	case StatusActive, StatusInactive, StatusAll:
 	case "":
@@ -331,7 +334,7 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	}
 	q.Text = strings.TrimSpace(q.Text)
 	out := &ContactList{}
-	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll && storeOrder {
+	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll {
 		items, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
 			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit})
 		if err != nil {
@@ -350,6 +353,11 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	}
 	if q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll && q.Sort == SortName {
 		if out, ok, err := s.walkMatches(ctx, q); ok || err != nil {
+			return out, err
+		}
+	}
+	if q.Sort != SortName {
+		if out, ok, err := s.walkOrder(ctx, q); ok || err != nil {
 			return out, err
 		}
 	}
@@ -426,12 +434,104 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 	return s.page(ctx, q, ids, more, total)
 }
 
+// defaultSmallMatch is the most matches a filtered list puts in a column's order from their own
+// sort values; more are always found by walking the stored order.
+const defaultSmallMatch = 2500
+
+// walkOrder answers a filtered list in any order but name without the index's sort (which reads
+// a sort value for every hit, and which the index keeps only for name, created and updated). A
+// filter with many matches walks the store's order of that column, testing each contact (its
+// search terms for a text filter, membership of the matching IDs otherwise), which stops after
+// about Limit × (contacts / matches) entries. A filter with few matches (at most SmallMatch)
+// orders those matches by their sort values. ok is false when neither applies.
+func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
+	total, err := s.countMatches(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	if total == 0 {
+		return &ContactList{Items: []*Contact{}}, true, nil
+	}
+	statuses := []ContactStatus{q.Status}
+	if q.Status == StatusAll {
+		statuses = []ContactStatus{StatusActive, StatusInactive}
+	}
+	page := ContactPage{OwnerID: q.OwnerID, Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit}
+	small := s.SmallMatch
+	if small == 0 {
+		small = defaultSmallMatch
+	}
+	if total <= small {
+		ids, err := s.Index.MatchIDs(ctx, q, small+100)
+		if err != nil {
+			return nil, false, nil // the count moved on; walk instead
+		}
+		cs, err := s.Store.ContactsByID(ctx, ids)
+		if err != nil {
+			return nil, false, err
+		}
+		keys := make([]string, 0, len(cs))
+		byKey := map[string]string{}
+		for _, c := range cs {
+			if c.OwnerID == q.OwnerID {
+				k := c.SortValue(q.Sort) + "\x00" + c.ID
+				keys, byKey[k] = append(keys, k), c.ID
+			}
+		}
+		slices.Sort(keys)
+		if q.Desc {
+			slices.Reverse(keys)
+		}
+		if q.After != nil {
+			after := q.After.Value + "\x00" + q.After.ID
+			i := 0
+			for i < len(keys) && ((!q.Desc && keys[i] <= after) || (q.Desc && keys[i] >= after)) {
+				i++
+			}
+			keys = keys[i:]
+		}
+		more := len(keys) > q.Limit
+		if more {
+			keys = keys[:q.Limit]
+		}
+		pageIDs := make([]string, len(keys))
+		for i, k := range keys {
+			pageIDs[i] = byKey[k]
+		}
+		return s.page(ctx, q, pageIDs, more, len(byKey))
+	}
+	withTerms := q.GroupID == "" && q.EmailStatus == "" && q.Text != ""
+	var match func(id string, terms []byte) bool
+	switch {
+	case withTerms:
+		m := s.Index.Matcher(q.Text)
+		match = func(_ string, terms []byte) bool { return m(terms) }
+	case q.Text == "" && q.GroupID == "" && q.EmailStatus == "":
+		match = func(string, []byte) bool { return true } // every contact (status all)
+	default:
+		ids, err := s.Index.MatchIDs(ctx, q, total+1000)
+		if err != nil {
+			return nil, false, nil
+		}
+		set := make(map[string]struct{}, len(ids))
+		for _, id := range ids {
+			set[id] = struct{}{}
+		}
+		match = func(id string, _ []byte) bool { _, ok := set[id]; return ok }
+	}
+	ids, more, complete, err := s.Store.WalkOrder(ctx, page, statuses, withTerms, match, 200000)
+	if err != nil || !complete {
+		return nil, false, err
+	}
+	return s.page(ctx, q, ids, more, total)
+}
+
 // countMatches counts a filter's matches. Counting a one-letter filter means stepping through
 // tens of thousands of hits in the index, so counts are kept until the index next changes: the
 // letters agents type repeat all day, while their contacts change far less often.
 func (s *ContactService) countMatches(ctx context.Context, q ContactQuery) (int, error) {
 	gen := s.Indexer.Generation()
-	key := q.OwnerID + "\x00" + string(q.Status) + "\x00" + q.GroupID + "\x00" + Fold(strings.TrimSpace(q.Text))
+	key := q.OwnerID + "\x00" + string(q.Status) + "\x00" + q.GroupID + "\x00" + q.EmailStatus + "\x00" + Fold(strings.TrimSpace(q.Text))
 	if n, ok := s.counts.get(key, gen); ok {
 		return n, nil
 	}

@@ -86,6 +86,12 @@ type Store interface {
 	// returns the page p asks for, and whether more follow. complete is false when it cannot
 	// (a contact it does not know, or no name order kept); the caller then asks the index.
 	OrderByName(ctx context.Context, p ContactPage, ids []string) (page []string, more, complete bool, err error)
+	// WalkOrder walks the stored order p.Sort (descending when p.Desc) of the agent's contacts
+	// with any of the statuses, from p.After, and returns the IDs of the first p.Limit for which
+	// match is true, and whether more follow. match gets the contact's search terms when
+	// withTerms is set (nil otherwise). complete is false when it gave up after maxScan entries
+	// or could not find a contact's terms; the caller then orders another way.
+	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id string, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// CountContacts returns how many contacts the agent has with the status.
 	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)
 	// EachContact calls fn for every contact of every agent, in ID order.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,7 +29,7 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store.
-const Version = "contacts-15"
+const Version = "contacts-16"
 
 const versionFile = "agentbook-index-version"
 
@@ -122,6 +123,14 @@ const (
 
 func sortField(name string) string { return "s_" + name }
 
+// indexSorts are the orders the index can sort by. The other list columns are kept in order by
+// the store (each a sort field there would double the cost of indexing and add tens of MB), and
+// a filtered list in their order walks the store's order instead.
+var indexSorts = []string{app.SortName, app.SortCreated, app.SortUpdated}
+
+// Sorts reports whether the index can sort by field.
+func Sorts(field string) bool { return slices.Contains(indexSorts, field) }
+
 // newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
 // queries and documents agree exactly), no _all field, no stored fields, no term vectors, doc
 // values only on the three sort fields.
@@ -139,7 +148,7 @@ func newMapping() mapping.IndexMapping {
 	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
 		doc.AddFieldMappingsAt(name, kw(false))
 	}
-	for _, name := range app.SortFields() {
+	for _, name := range indexSorts {
 		doc.AddFieldMappingsAt(sortField(name), kw(true))
 	}
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
@@ -178,12 +187,9 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 			add(field, scope+t, plain)
 		}
 	}
+	add(sortField(app.SortName), sortKey(c.SortValue(app.SortName), c.ID), plain|index.DocValues)
 	add(sortField(app.SortCreated), c.ID, plain|index.DocValues)
-	for _, f := range app.SortFields() {
-		if f != app.SortCreated {
-			add(sortField(f), sortKey(c.SortValue(f), c.ID), plain|index.DocValues)
-		}
-	}
+	add(sortField(app.SortUpdated), sortKey(c.SortValue(app.SortUpdated), c.ID), plain|index.DocValues)
 	return doc
 }
 
@@ -316,6 +322,9 @@ func (ix *Index) Count() (uint64, error) { return ix.idx.DocCount() }
 func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int, bool, error) {
 	if q.OwnerID == "" {
 		return nil, 0, false, errors.New("search: owner is required")
+	}
+	if !Sorts(q.Sort) {
+		return nil, 0, false, fmt.Errorf("search: the index does not sort by %q", q.Sort)
 	}
 	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), q.Limit+1, 0, false)
 	req.Score = "none"

@@ -338,8 +338,8 @@ func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Conta
 }
 
 // RefreshTerms rewrites the search terms kept with every contact's name-order key, after the
-// terms' encoding changed (it changes with the index's Version, so main calls this whenever the
-// index is rebuilt).
+// terms' encoding changed, and every order key (it changes with the index's Version, so main
+// calls this whenever the index is rebuilt).
 func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	if s.terms == nil {
 		return 0, nil
@@ -352,6 +352,14 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	defer wb.Cancel()
 	err := s.EachContact(ctx, func(c *app.Contact) error {
 		n++
+		// Every order key is written again too: a new sort field arrives with a new index Version.
+		for _, f := range sortFields {
+			if f != app.SortName {
+				if err := wb.Set([]byte(sortKey(c, f)), nil); err != nil {
+					return err
+				}
+			}
+		}
 		return wb.Set([]byte(sortKey(c, app.SortName)), s.terms(c))
 	})
 	if err != nil {
@@ -612,3 +620,141 @@ func (s *Store) InvalidEmailContacts(_ context.Context, ownerID string) ([]strin
 	}
 	return ids, nil
 }
+
+// WalkOrder implements app.Store: it merges the Badger order keys of each status (one iterator
+// each) and looks the terms up in the in-memory name order.
+func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.ContactStatus, withTerms bool,
+	match func(id string, terms []byte) bool, maxScan int) ([]string, bool, bool, error) {
+	if withTerms && s.terms == nil {
+		return nil, false, false, nil
+	}
+	var (
+		ids            []string
+		more, complete = false, true
+	)
+	err := s.withTermLookups(p.OwnerID, statuses, withTerms, func(termsOf []func(id string) ([]byte, bool)) error {
+		return s.db.View(func(txn *badger.Txn) error {
+			its := make([]*orderCursor, len(statuses))
+			for i, st := range statuses {
+				its[i] = newOrderCursor(txn, pContactSort+p.OwnerID+"/"+string(st)+"/"+p.Sort+"/", p.Desc, p.After)
+				defer its[i].close()
+			}
+			for scanned := 0; ; scanned++ {
+				// The next key in order among the statuses' iterators.
+				best := -1
+				for i, it := range its {
+					if it.valid() && (best < 0 || (it.key < its[best].key) != p.Desc) {
+						best = i
+					}
+				}
+				if best < 0 {
+					return nil
+				}
+				if scanned >= maxScan {
+					complete = false
+					return nil
+				}
+				id := idOf(its[best].key)
+				var terms []byte
+				if withTerms {
+					t, ok := termsOf[best](id)
+					if !ok {
+						complete = false
+						return nil
+					}
+					terms = t
+				}
+				its[best].next()
+				if !match(id, terms) {
+					continue
+				}
+				if len(ids) == p.Limit {
+					more = true
+					return nil
+				}
+				ids = append(ids, id)
+			}
+		})
+	})
+	if err != nil {
+		return nil, false, false, fmt.Errorf("store: walk order: %w", err)
+	}
+	return ids, more, complete, nil
+}
+
+// withTermLookups calls fn with, per status, a lookup of a contact's search terms in the
+// in-memory name order, holding those lists' read locks (nil lookups without withTerms).
+func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(string) ([]byte, bool)) error) error {
+	lookups := make([]func(string) ([]byte, bool), len(statuses))
+	if !withTerms {
+		return fn(lookups)
+	}
+	var visit func(i int) error
+	visit = func(i int) error {
+		if i == len(statuses) {
+			return fn(lookups)
+		}
+		var inner error
+		err := s.order.read(s.db, namePrefix(owner, statuses[i]), func(l *orderList) {
+			lookups[i] = func(id string) ([]byte, bool) {
+				k, ok := l.byID[id]
+				if !ok {
+					return nil, false
+				}
+				j := sort.SearchStrings(l.keys, k)
+				if j >= len(l.keys) || l.keys[j] != k || len(l.terms[j]) == 0 {
+					return nil, false
+				}
+				return l.terms[j], true
+			}
+			inner = visit(i + 1)
+		})
+		if err != nil {
+			return err
+		}
+		return inner
+	}
+	return visit(0)
+}
+
+// orderCursor walks one order's keys (without their prefix) from a cursor, either way.
+type orderCursor struct {
+	it     *badger.Iterator
+	prefix string
+	key    string
+	after  string
+}
+
+func newOrderCursor(txn *badger.Txn, prefix string, desc bool, after *app.Cursor) *orderCursor {
+	opt := badger.DefaultIteratorOptions
+	opt.PrefetchValues = false
+	opt.Prefix = []byte(prefix)
+	opt.Reverse = desc
+	c := &orderCursor{it: txn.NewIterator(opt), prefix: prefix}
+	switch {
+	case after != nil:
+		c.after = after.Value + "\x00" + after.ID
+		c.it.Seek([]byte(prefix + c.after))
+	case desc:
+		c.it.Seek([]byte(prefix + "\xff"))
+	default:
+		c.it.Rewind()
+	}
+	c.load()
+	return c
+}
+
+func (c *orderCursor) load() {
+	for c.it.Valid() {
+		c.key = strings.TrimPrefix(string(c.it.Item().Key()), c.prefix)
+		if c.key != c.after {
+			return
+		}
+		c.it.Next()
+	}
+	c.key = ""
+}
+
+func (c *orderCursor) valid() bool { return c.it.Valid() && c.key != "" }
+func (c *orderCursor) next()       { c.it.Next(); c.load() }
+func (c *orderCursor) close()      { c.it.Close() }

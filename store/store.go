@@ -26,7 +26,7 @@ import (
 //	t/<hash>                         API token JSON
 //	c/<id>                           contact JSON
 //	ce/<owner>/<email>/<id>          contact by address (many contacts may share one)
-//	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys: name, created, updated
+//	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys, one per app.SortFields
 //	                                 (the name key's value is the contact's search terms)
 //	cn/<owner>/<status>              contact count (uint64)
 //	ix/<id>                          index mark: version of the last write not yet indexed
@@ -60,7 +60,9 @@ const (
 	pOutboxOf    = "oc/"
 )
 
-var sortFields = []string{app.SortName, app.SortCreated, app.SortUpdated}
+// sortFields are the orders kept as keys: every list sort, so that an unfiltered list is a walk
+// of keys in any order.
+var sortFields = app.SortFields()
 
 // Options configures Open.
 type Options struct {

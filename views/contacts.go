@@ -44,13 +44,23 @@ func (p ContactListProps) View() ListView {
 type ListView struct {
 	Columns    []string // nil for DefaultColumns
 	GroupNames map[string]string
+	resolved   []Column // the columns of Columns, worked out once per list
 }
 
 func (v ListView) columns() []Column {
-	if v.Columns == nil {
+	switch {
+	case v.resolved != nil:
+		return v.resolved
+	case v.Columns == nil:
 		return ColumnsFor(DefaultColumns())
 	}
 	return ColumnsFor(v.Columns)
+}
+
+// resolve works the columns out once, for a list of many rows.
+func (v ListView) resolve() ListView {
+	v.resolved = v.columns()
+	return v
 }
 
 // ListQuery is the list state kept in the URL.
@@ -314,7 +324,8 @@ func countNode(total int, oob bool) g.Node {
 // ContactList is the list fragment: count, table and pager.
 func ContactList(p ContactListProps) g.Node {
 	q := p.Query
-	cols := p.View().columns()
+	view := p.View().resolve()
+	cols := view.columns()
 	start := (max(q.Page, 1)-1)*50 + 1
 	return Section(ID("contact-list"), Class("contact-list"), Aria("live", "polite"),
 		Div(Class("list-head"),
@@ -333,7 +344,7 @@ func ContactList(p ContactListProps) g.Node {
 					Th(Scope("col"), Class("actions"), Span(Class("sr-only"), g.Text("Actions"))),
 				)),
 				TBody(ID("contact-rows"),
-					g.Map(p.Items, func(c *app.Contact) g.Node { return ContactRow(c, p.View(), false) }),
+					g.Map(p.Items, func(c *app.Contact) g.Node { return ContactRow(c, view, false) }),
 					g.If(len(p.Items) == 0, emptyRow(q, len(cols)+2)),
 				),
 			),
