@@ -466,18 +466,11 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		if err != nil {
 			return nil, false, nil // the count moved on; walk instead
 		}
-		cs, err := s.Store.ContactsByID(ctx, ids)
+		keys, err := s.Store.SortKeys(ctx, q.OwnerID, ids, q.Sort)
 		if err != nil {
 			return nil, false, err
 		}
-		keys := make([]string, 0, len(cs))
-		byKey := map[string]string{}
-		for _, c := range cs {
-			if c.OwnerID == q.OwnerID {
-				k := c.SortValue(q.Sort) + "\x00" + c.ID
-				keys, byKey[k] = append(keys, k), c.ID
-			}
-		}
+		matched := len(keys)
 		slices.Sort(keys)
 		if q.Desc {
 			slices.Reverse(keys)
@@ -496,9 +489,9 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		}
 		pageIDs := make([]string, len(keys))
 		for i, k := range keys {
-			pageIDs[i] = byKey[k]
+			pageIDs[i] = k[strings.LastIndexByte(k, 0)+1:]
 		}
-		return s.page(ctx, q, pageIDs, more, len(byKey))
+		return s.page(ctx, q, pageIDs, more, matched)
 	}
 	withTerms := q.GroupID == "" && q.EmailStatus == "" && q.Text != ""
 	var match func(id string, terms []byte) bool

@@ -92,6 +92,9 @@ type Store interface {
 	// withTerms is set (nil otherwise). complete is false when it gave up after maxScan entries
 	// or could not find a contact's terms; the caller then orders another way.
 	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id string, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
+	// SortKeys returns "<sort value>\x00<id>" (the order keys of field) for the agent's contacts
+	// among ids, in no particular order; other agents' and missing contacts are left out.
+	SortKeys(ctx context.Context, ownerID string, ids []string, field string) ([]string, error)
 	// CountContacts returns how many contacts the agent has with the status.
 	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)
 	// EachContact calls fn for every contact of every agent, in ID order.

@@ -39,6 +39,15 @@ func (rc *recordCache) get(id string) (*app.Contact, bool) {
 	return cloneContact(c), true
 }
 
+// peek returns the cached record itself, not a copy: the caller must not change it. Cached
+// records are never changed in place (a write removes them), so reading one is safe.
+func (rc *recordCache) peek(id string) (*app.Contact, bool) {
+	rc.mu.Lock()
+	c, ok := rc.m[id]
+	rc.mu.Unlock()
+	return c, ok
+}
+
 // put adds a record read when the generation was gen.
 func (rc *recordCache) put(c *app.Contact, gen uint64) {
 	rc.mu.Lock()

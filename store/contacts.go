@@ -14,9 +14,14 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
+// orderPrefix is the key prefix of an agent's contacts of a status in the order of field.
+func orderPrefix(owner string, status app.ContactStatus, field string) string {
+	return pContactSort + owner + "/" + string(status) + "/" + field + "/"
+}
+
 func sortKey(c *app.Contact, field string) string {
 	v := strings.ReplaceAll(c.SortValue(field), "\x00", "")
-	return pContactSort + c.OwnerID + "/" + string(c.Status) + "/" + field + "/" + v + "\x00" + c.ID
+	return orderPrefix(c.OwnerID, c.Status, field) + v + "\x00" + c.ID
 }
 
 func countKey(owner string, status app.ContactStatus) string {
@@ -67,7 +72,7 @@ func addCount(txn *badger.Txn, key string, delta int64) error {
 
 // namePrefix is the key prefix of an agent's name order for a status.
 func namePrefix(owner string, status app.ContactStatus) string {
-	return pContactSort + owner + "/" + string(status) + "/" + app.SortName + "/"
+	return orderPrefix(owner, status, app.SortName)
 }
 
 // writeContacts runs fn in a transaction under the write lock, then applies the name-order
@@ -281,6 +286,35 @@ func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, e
 	return out, nil
 }
 
+// SortKeys implements app.Store. Cached records are read in place; the others are decoded
+// (and cached) as ContactsByID does.
+func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, field string) ([]string, error) {
+	keys := make([]string, 0, len(ids))
+	var missed []string
+	for _, id := range ids {
+		if c, ok := s.records.peek(id); ok {
+			if c.OwnerID == ownerID {
+				keys = append(keys, c.SortValue(field)+"\x00"+c.ID)
+			}
+			continue
+		}
+		missed = append(missed, id)
+	}
+	if len(missed) == 0 {
+		return keys, nil
+	}
+	cs, err := s.ContactsByID(ctx, missed)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if c.OwnerID == ownerID {
+			keys = append(keys, c.SortValue(field)+"\x00"+c.ID)
+		}
+	}
+	return keys, nil
+}
+
 // ContactIDsByEmail implements app.Store.
 func (s *Store) ContactIDsByEmail(_ context.Context, ownerID, email string) ([]string, error) {
 	prefix := pContactMail + ownerID + "/" + app.EmailKey(email) + "/"
@@ -297,7 +331,7 @@ func (s *Store) ContactIDsByEmail(_ context.Context, ownerID, email string) ([]s
 // ListContacts implements app.Store: it walks the ordered keys, so the cost is the page size,
 // not the number of contacts.
 func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Contact, bool, error) {
-	prefix := pContactSort + p.OwnerID + "/" + string(p.Status) + "/" + p.Sort + "/"
+	prefix := orderPrefix(p.OwnerID, p.Status, p.Sort)
 	var ids []string
 	more := false
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -381,12 +415,12 @@ func (s *Store) OrderByName(_ context.Context, p app.ContactPage, ids []string) 
 	err := s.order.read(s.db, namePrefix(p.OwnerID, p.Status), func(l *orderList) {
 		keys = make([]string, 0, len(ids))
 		for _, id := range ids {
-			k, ok := l.byID[id]
+			e, ok := l.byID[id]
 			if !ok { // the index knows a contact the order does not (yet): let the index sort
 				complete = false
 				return
 			}
-			keys = append(keys, k)
+			keys = append(keys, e.key)
 		}
 	})
 	if err != nil || !complete {
@@ -636,7 +670,7 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 		return s.db.View(func(txn *badger.Txn) error {
 			its := make([]*orderCursor, len(statuses))
 			for i, st := range statuses {
-				its[i] = newOrderCursor(txn, pContactSort+p.OwnerID+"/"+string(st)+"/"+p.Sort+"/", p.Desc, p.After)
+				its[i] = newOrderCursor(txn, orderPrefix(p.OwnerID, st, p.Sort), p.Desc, p.After)
 				defer its[i].close()
 			}
 			for scanned := 0; ; scanned++ {
@@ -697,15 +731,11 @@ func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, with
 		var inner error
 		err := s.order.read(s.db, namePrefix(owner, statuses[i]), func(l *orderList) {
 			lookups[i] = func(id string) ([]byte, bool) {
-				k, ok := l.byID[id]
-				if !ok {
+				e, ok := l.byID[id]
+				if !ok || len(e.terms) == 0 {
 					return nil, false
 				}
-				j := sort.SearchStrings(l.keys, k)
-				if j >= len(l.keys) || l.keys[j] != k || len(l.terms[j]) == 0 {
-					return nil, false
-				}
-				return l.terms[j], true
+				return e.terms, true
 			}
 			inner = visit(i + 1)
 		})

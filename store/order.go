@@ -24,7 +24,13 @@ type nameOrder struct {
 type orderList struct {
 	keys  []string // "<sort value>\x00<id>", sorted
 	terms [][]byte
-	byID  map[string]string // id → its key
+	byID  map[string]orderEntry // id → its key and terms
+}
+
+// orderEntry is one contact's place in a name order: its key and its search terms.
+type orderEntry struct {
+	key   string
+	terms []byte
 }
 
 func idOf(key string) string { return key[strings.LastIndexByte(key, 0)+1:] }
@@ -58,15 +64,16 @@ func (o *nameOrder) apply(ops []orderOp) {
 		case op.del && found:
 			l.keys = slices.Delete(l.keys, i, i+1)
 			l.terms = slices.Delete(l.terms, i, i+1)
-			if id := idOf(op.key); l.byID[id] == op.key {
+			if id := idOf(op.key); l.byID[id].key == op.key {
 				delete(l.byID, id)
 			}
 		case !op.del && found:
 			l.terms[i] = op.terms
+			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms}
 		case !op.del:
 			l.keys = slices.Insert(l.keys, i, op.key)
 			l.terms = slices.Insert(l.terms, i, op.terms)
-			l.byID[idOf(op.key)] = op.key
+			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms}
 		}
 	}
 }
@@ -92,7 +99,7 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 
 	o.mu.Lock()
 	if l = o.lists[prefix]; l == nil {
-		l = &orderList{byID: map[string]string{}}
+		l = &orderList{byID: map[string]orderEntry{}}
 		err := db.View(func(txn *badger.Txn) error {
 			opt := badger.DefaultIteratorOptions
 			opt.Prefix = []byte(prefix)
@@ -107,7 +114,7 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 				k := string(bytes.TrimPrefix(item.Key(), []byte(prefix)))
 				l.keys = append(l.keys, k)
 				l.terms = append(l.terms, v)
-				l.byID[idOf(k)] = k
+				l.byID[idOf(k)] = orderEntry{k, v}
 			}
 			return nil
 		})
