@@ -571,9 +571,18 @@ func (s *ContactService) page(ctx context.Context, q ContactQuery, ids []string,
 	if err != nil {
 		return nil, false, err
 	}
-	out := &ContactList{Items: items, Total: total}
-	if more && len(items) > 0 {
-		last := items[len(items)-1]
+	var last *Contact
+	if len(items) > 0 {
+		last = items[len(items)-1]
+	}
+	mine := make([]*Contact, 0, len(items))
+	for _, c := range items {
+		if c.OwnerID == q.OwnerID { // the index is a hint; the store decides ownership
+			mine = append(mine, c)
+		}
+	}
+	out := &ContactList{Items: mine, Total: total}
+	if more && last != nil {
 		out.Next = &Cursor{Value: last.SortValue(q.Sort), ID: last.ID}
 	}
 	return out, true, nil

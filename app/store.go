@@ -93,7 +93,8 @@ type Store interface {
 	// or could not find a contact's terms; the caller then orders another way.
 	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id string, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// SortKeys returns "<sort value>\x00<id>" (the order keys of field) for the agent's contacts
-	// among ids, in no particular order; other agents' and missing contacts are left out.
+	// among ids, in no particular order; other agents' and missing contacts are left out, except
+	// for created, whose keys come from the IDs alone (the caller checks the page it loads).
 	SortKeys(ctx context.Context, ownerID string, ids []string, field string) ([]string, error)
 	// CountContacts returns how many contacts the agent has with the status.
 	CountContacts(ctx context.Context, ownerID string, status ContactStatus) (int, error)

@@ -287,10 +287,19 @@ func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, e
 }
 
 // SortKeys implements app.Store. Cached records are read in place; the others are decoded
-// (and cached) as ContactsByID does.
+// (and cached) as ContactsByID does. For created, the keys are made from the IDs alone, without
+// checking their owner.
 func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, field string) ([]string, error) {
 	keys := make([]string, 0, len(ids))
 	var missed []string
+	if field == app.SortCreated {
+		// The sort value is the ID itself. Ownership is checked when the page is loaded: the
+		// IDs come from the agent's own index terms.
+		for _, id := range ids {
+			keys = append(keys, id+"\x00"+id)
+		}
+		return keys, nil
+	}
 	for _, id := range ids {
 		if c, ok := s.records.peek(id); ok {
 			if c.OwnerID == ownerID {

@@ -134,7 +134,7 @@ func (s *Server) apiListContacts(c echo.Context) error {
 		}
 	}
 	res, err := s.contacts.List(c.Request().Context(), app.ContactQuery{OwnerID: u.ID, Text: c.QueryParam("q"),
-		GroupID: c.QueryParam("group"), Status: app.ContactStatus(c.QueryParam("status")), Sort: field, Desc: desc,
+		GroupID: c.QueryParam("group"), Status: app.ContactStatus(c.QueryParam("status")), EmailStatus: c.QueryParam("email_status"), Sort: field, Desc: desc,
 		After: after, Limit: limit})
 	if err != nil {
 		return err

@@ -29,7 +29,7 @@ func TestCustomizeContactList(t *testing.T) {
 	h.agent(t, "Other Agent", "other@example.com", false)
 	ctx := context.Background()
 	if _, err := h.contacts.Create(ctx, u.ID, &app.Contact{FirstName: "Ann", LastName: "Lee", Company: "Zenith", Title: "Broker",
-		Emails: []app.Email{{Address: "ann@example.com"}},
+		Emails:    []app.Email{{Address: "ann@example.com"}},
 		Addresses: []app.Address{{City: "Oakland", PostalCode: "94601"}}, Notes: "Likes porches\nsecond line"}); err != nil {
 		t.Fatal(err)
 	}
