@@ -2,22 +2,22 @@ package views
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"agentbook/app"
-
-	g "maragu.dev/gomponents"
-	. "maragu.dev/gomponents/html"
 )
 
 // Column is one column the contact list can show: its key (kept in the agent's preferences),
-// its header, the sort its header applies ("" when it does not sort), and its cell.
+// its header, the sort its header applies ("" when it does not sort), and how its cell is
+// written.
 type Column struct {
 	Key   string
 	Label string
 	Sort  string
 	class string
-	cell  func(c *app.Contact, groupNames map[string]string) g.Node
+	text  func(c *app.Contact) string                                   // a plain-text cell
+	cell  func(w *htmlWriter, c *app.Contact, groups map[string]string) // any other cell's content
 }
 
 // Column keys. Name is always shown: it is how a row opens.
@@ -27,29 +27,41 @@ const (
 
 // AllColumns lists every column in the order Customize Contact List offers them.
 func AllColumns() []Column {
-	text := func(f func(c *app.Contact) string) func(*app.Contact, map[string]string) g.Node {
-		return func(c *app.Contact, _ map[string]string) g.Node { return g.Text(f(c)) }
-	}
 	return []Column{
 		{Key: ColName, Label: "Name", Sort: app.SortName, class: "name", cell: nameCell},
-		{Key: "first_name", Label: "First name", Sort: app.SortFirstName, cell: text(func(c *app.Contact) string { return c.FirstName })},
-		{Key: "last_name", Label: "Last name", Sort: app.SortLastName, cell: text(func(c *app.Contact) string { return c.LastName })},
+		{Key: "first_name", Label: "First name", Sort: app.SortFirstName, text: func(c *app.Contact) string { return c.FirstName }},
+		{Key: "last_name", Label: "Last name", Sort: app.SortLastName, text: func(c *app.Contact) string { return c.LastName }},
 		{Key: "email", Label: "Email", Sort: app.SortEmail, cell: primaryEmailCell},
 		{Key: "emails", Label: "All emails", cell: allEmailsCell},
-		{Key: "phone", Label: "Phone", cell: text((*app.Contact).PrimaryPhone)},
-		{Key: "company", Label: "Company", Sort: app.SortCompany, cell: text(func(c *app.Contact) string { return c.Company })},
-		{Key: "title", Label: "Title", Sort: app.SortTitle, cell: text(func(c *app.Contact) string { return c.Title })},
-		{Key: "city", Label: "City", Sort: app.SortCity, cell: text((*app.Contact).City)},
-		{Key: "region", Label: "Region", Sort: app.SortRegion, cell: text((*app.Contact).Region)},
-		{Key: "postal_code", Label: "Postal code", Sort: app.SortPostalCode, cell: text((*app.Contact).PostalCode)},
+		{Key: "phone", Label: "Phone", text: (*app.Contact).PrimaryPhone},
+		{Key: "company", Label: "Company", Sort: app.SortCompany, text: func(c *app.Contact) string { return c.Company }},
+		{Key: "title", Label: "Title", Sort: app.SortTitle, text: func(c *app.Contact) string { return c.Title }},
+		{Key: "city", Label: "City", Sort: app.SortCity, text: (*app.Contact).City},
+		{Key: "region", Label: "Region", Sort: app.SortRegion, text: (*app.Contact).Region},
+		{Key: "postal_code", Label: "Postal code", Sort: app.SortPostalCode, text: (*app.Contact).PostalCode},
 		{Key: "groups", Label: "Groups", cell: groupsCell},
-		{Key: "status", Label: "Status", cell: text(func(c *app.Contact) string { return statusLabel(c.Status) })},
+		{Key: "status", Label: "Status", text: func(c *app.Contact) string { return statusLabel(c.Status) }},
 		{Key: "email_status", Label: "Email status", Sort: app.SortEmailStatus, cell: emailStatusCell},
-		{Key: "reverse_prospecting", Label: "Reverse prospecting", cell: text(func(c *app.Contact) string { return yesNo(c.ReverseProspecting) })},
-		{Key: "created", Label: "Created", Sort: app.SortCreated, class: "when", cell: func(c *app.Contact, _ map[string]string) g.Node { return when(c.CreatedAt) }},
-		{Key: "updated", Label: "Updated", Sort: app.SortUpdated, class: "when", cell: func(c *app.Contact, _ map[string]string) g.Node { return when(c.UpdatedAt) }},
-		{Key: "notes", Label: "Notes", class: "notes", cell: text(func(c *app.Contact) string { return firstLine(c.Notes, 80) })},
+		{Key: "reverse_prospecting", Label: "Reverse prospecting", text: func(c *app.Contact) string { return yesNo(c.ReverseProspecting) }},
+		{Key: "created", Label: "Created", Sort: app.SortCreated, class: "when", cell: func(w *htmlWriter, c *app.Contact, _ map[string]string) { w.when(c.CreatedAt) }},
+		{Key: "updated", Label: "Updated", Sort: app.SortUpdated, class: "when", cell: func(w *htmlWriter, c *app.Contact, _ map[string]string) { w.when(c.UpdatedAt) }},
+		{Key: "notes", Label: "Notes", class: "notes", text: func(c *app.Contact) string { return firstLine(c.Notes, 80) }},
 	}
+}
+
+// td writes the column's cell for c.
+func (col Column) td(w *htmlWriter, c *app.Contact, groups map[string]string) {
+	w.raw("<td")
+	if col.class != "" {
+		w.raw(` class="`, col.class, `"`)
+	}
+	w.raw(` data-col="`, col.Key, `">`)
+	if col.text != nil {
+		w.esc(col.text(c))
+	} else {
+		col.cell(w, c, groups)
+	}
+	w.raw("</td>")
 }
 
 // DefaultColumns is the list an agent sees until they customize it.
@@ -87,40 +99,64 @@ func ColumnKeys(cols []Column) []string {
 	return keys
 }
 
-func nameCell(c *app.Contact, _ map[string]string) g.Node {
-	return g.Group{A(Href("/contacts/"+c.ID), Class("contact-link"), Strong(g.Text(c.DisplayName()))),
-		g.If(c.Status == app.StatusInactive, Span(Class("badge"), g.Text("Inactive")))}
-}
-
-func primaryEmailCell(c *app.Contact, _ map[string]string) g.Node {
-	return g.Group{
-		g.If(c.PrimaryEmail() != "", A(Href("mailto:"+c.PrimaryEmail()), g.Text(c.PrimaryEmail()))),
-		g.If(len(c.Emails) > 1, Span(Class("more"), g.Textf(" +%d", len(c.Emails)-1))),
-		g.If(c.EmailStatus() == app.EmailInvalid, A(Href("/contacts/email-addresses"), Class("badge badge-invalid"),
-			TitleAttr("An address is invalid: mail to it is not sent"), g.Text("Invalid"))),
+func nameCell(w *htmlWriter, c *app.Contact, _ map[string]string) {
+	w.raw(`<a href="/contacts/`, c.ID, `" class="contact-link"><strong>`)
+	w.esc(c.DisplayName())
+	w.raw(`</strong></a>`)
+	if c.Status == app.StatusInactive {
+		w.raw(`<span class="badge">Inactive</span>`)
 	}
 }
 
-func allEmailsCell(c *app.Contact, _ map[string]string) g.Node {
-	return g.Map(c.Emails, func(e app.Email) g.Node {
-		return Div(A(Href("mailto:"+e.Address), g.Text(e.Address)), g.If(e.Label != "", Span(Class("more"), g.Text(" "+e.Label))))
-	})
+func primaryEmailCell(w *htmlWriter, c *app.Contact, _ map[string]string) {
+	if e := c.PrimaryEmail(); e != "" {
+		w.raw(`<a href="mailto:`)
+		w.esc(e)
+		w.raw(`">`)
+		w.esc(e)
+		w.raw(`</a>`)
+	}
+	if len(c.Emails) > 1 {
+		w.raw(`<span class="more"> +`, strconv.Itoa(len(c.Emails)-1), `</span>`)
+	}
+	if c.EmailStatus() == app.EmailInvalid {
+		w.raw(`<a href="/contacts/email-addresses" class="badge badge-invalid" title="An address is invalid: mail to it is not sent">Invalid</a>`)
+	}
 }
 
-func groupsCell(c *app.Contact, names map[string]string) g.Node {
-	return g.Map(groupList(c, names), func(n string) g.Node { return Span(Class("chip"), g.Text(n)) })
+func allEmailsCell(w *htmlWriter, c *app.Contact, _ map[string]string) {
+	for _, e := range c.Emails {
+		w.raw(`<div><a href="mailto:`)
+		w.esc(e.Address)
+		w.raw(`">`)
+		w.esc(e.Address)
+		w.raw(`</a>`)
+		if e.Label != "" {
+			w.raw(`<span class="more"> `)
+			w.esc(e.Label)
+			w.raw(`</span>`)
+		}
+		w.raw(`</div>`)
+	}
 }
 
-func emailStatusCell(c *app.Contact, _ map[string]string) g.Node {
+func groupsCell(w *htmlWriter, c *app.Contact, names map[string]string) {
+	for _, n := range groupList(c, names) {
+		w.raw(`<span class="chip">`)
+		w.esc(n)
+		w.raw(`</span>`)
+	}
+}
+
+func emailStatusCell(w *htmlWriter, c *app.Contact, _ map[string]string) {
 	switch c.EmailStatus() {
 	case app.EmailInvalid:
-		return A(Href("/contacts/email-addresses"), Class("badge badge-invalid"), g.Text("Invalid"))
+		w.raw(`<a href="/contacts/email-addresses" class="badge badge-invalid">Invalid</a>`)
 	case app.EmailValid:
-		return Span(Class("email-valid"), g.Text("Verified"))
+		w.raw(`<span class="email-valid">Verified</span>`)
 	case app.EmailUnknown:
-		return Span(Class("more"), g.Text("Not checked"))
+		w.raw(`<span class="more">Not checked</span>`)
 	}
-	return nil
 }
 
 func statusLabel(s app.ContactStatus) string {

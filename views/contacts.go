@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"agentbook/app"
 
@@ -411,33 +410,6 @@ func pager(p ContactListProps) g.Node {
 	)
 }
 
-// ContactRow is one contact in the list, in the agent's columns. fresh marks a row just added.
-func ContactRow(c *app.Contact, view ListView, fresh bool) g.Node {
-	cls := "row"
-	if c.Status == app.StatusInactive {
-		cls += " inactive"
-	}
-	if fresh {
-		cls += " fresh"
-	}
-	return Tr(ID("contact-"+c.ID), Class(cls), Data("version", strconv.FormatInt(c.Version, 10)),
-		Td(Class("select"),
-			Input(Type("checkbox"), ID("select-"+c.ID), Name("id"), Value(c.ID), FormAttr("bulk-remove"), Class("row-select")),
-			Label(For("select-"+c.ID), Span(Class("sr-only"), g.Textf("Select %s", c.DisplayName()))),
-		),
-		g.Map(view.columns(), func(col Column) g.Node {
-			return Td(g.If(col.class != "", Class(col.class)), Data("col", col.Key), col.cell(c, view.GroupNames))
-		}),
-		Td(Class("actions"),
-			Button(Type("button"), Class("small edit-btn"), hx("get", "/contacts/"+c.ID+"/edit-row"),
-				hx("target", "closest tr"), hx("swap", "outerHTML"), Aria("label", "Edit "+c.DisplayName()), g.Text("Edit")),
-		),
-	)
-}
-
-func when(t time.Time) g.Node {
-	return Time(DateTime(t.Format("2006-01-02T15:04:05Z07:00")), g.Text(t.Local().Format("Jan 2, 2006")))
-}
 
 // RowEditProps fills the inline edit form of a row.
 type RowEditProps struct {
