@@ -410,7 +410,6 @@ func pager(p ContactListProps) g.Node {
 	)
 }
 
-
 // RowEditProps fills the inline edit form of a row.
 type RowEditProps struct {
 	Contact                           *app.Contact
