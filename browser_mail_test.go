@@ -9,6 +9,16 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
+// login logs in through the login form and waits for Contact Management.
+func (b *browser) login(email, password string) {
+	b.t.Helper()
+	b.do("log in as "+email, chromedp.Navigate(b.base+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("f-email"), email),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("quick-add")))
+}
+
 // TestBrowserActionRequired runs the invalid-address flow in Chromium against the whole program:
 // a contact whose address matches the sink's reject glob is emailed from their page, the sink
 // answers 550 5.1.1, the blue Action Required banner appears; View Email Addresses → Edit →
@@ -25,11 +35,7 @@ func TestBrowserActionRequired(t *testing.T) {
 	expectStatus(t, "create contact", st, http.StatusCreated, body)
 
 	b := startBrowser(t, srv)
-	b.do("log in", chromedp.Navigate(srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("f-email"), "ada@office.test"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("quick-add")))
+	b.login("ada@office.test", "correct horse battery")
 	if n := eval[int](b, "banner before", `document.querySelectorAll("#action-required").length`); n != 0 {
 		t.Fatal("the banner shows before anything bounced")
 	}
