@@ -103,39 +103,18 @@ func (s *ContactService) Seed(ctx context.Context, ownerID string, n int) (int, 
 		gids = append(gids, id)
 	}
 	const batch = 2500
-	type job struct{ cs []*Contact }
-	jobs := make(chan job, 2)
-	errc := make(chan error, 1)
-	go func() { // index batch k while the store writes batch k+1
-		var ierr error
-		var marks []IndexMark
-		for j := range jobs {
-			if ierr == nil {
-				var m []IndexMark
-				m, ierr = s.Indexer.indexNew(ctx, j.cs)
-				marks = append(marks, m...)
-			}
-		}
-		if ierr == nil { // one wait for the disk at the end, not one per batch
-			ierr = s.Indexer.clearMarks(ctx, marks)
-		}
-		errc <- ierr
-	}()
+	w := s.NewBulkWriter(ctx, ownerID)
 	done := 0
 	now := s.Now().UTC()
 	seed := uint64(now.UnixNano())
 	var werr error
 	for done < n && werr == nil {
 		k := min(batch, n-done)
-		cs := SeedContacts(ownerID, k, gids, seed+uint64(done), now)
-		if werr = s.Store.CreateContacts(ctx, cs); werr != nil {
-			break
+		if werr = w.Write(ContactBatch{Create: SeedContacts(ownerID, k, gids, seed+uint64(done), now)}); werr == nil {
+			done += k
 		}
-		jobs <- job{cs}
-		done += k
 	}
-	close(jobs)
-	if ierr := <-errc; werr == nil {
+	if ierr := w.Close(); werr == nil {
 		werr = ierr
 	}
 	return done, werr

@@ -125,6 +125,8 @@ type Store interface {
 	GetPref(ctx context.Context, userID, name string, v any) error
 	// PutPref stores an agent's preference value.
 	PutPref(ctx context.Context, userID, name string, v any) error
+
+	ImportStore
 }
 
 // ContactQuery asks the index for an agent's contacts.

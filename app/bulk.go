@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"fmt"
+)
+
+// BulkWriter stores batches of contact changes (imports, their undo, seed) and indexes each batch
+// while the next is stored. Write stores synchronously, so what Write returned nil for is on disk;
+// Close waits for the index and clears the batches' index marks once it is durable.
+type BulkWriter struct {
+	s     *ContactService
+	ctx   context.Context
+	jobs  chan ContactBatch
+	errc  chan error
+	owner string
+}
+
+// NewBulkWriter starts a bulk write for an agent's contacts; call Close when done.
+func (s *ContactService) NewBulkWriter(ctx context.Context, ownerID string) *BulkWriter {
+	w := &BulkWriter{s: s, ctx: ctx, jobs: make(chan ContactBatch, 2), errc: make(chan error, 1), owner: ownerID}
+	go w.index()
+	return w
+}
+
+func (w *BulkWriter) index() {
+	ix := w.s.Indexer
+	var err error
+	var marks []IndexMark
+	for b := range w.jobs {
+		if err != nil {
+			continue
+		}
+		var m []IndexMark
+		if len(b.Create) > 0 {
+			m, err = ix.indexNew(w.ctx, b.Create)
+			marks = append(marks, m...)
+		}
+		var ids []string
+		for _, c := range b.Update {
+			ids = append(ids, c.ID)
+		}
+		for _, c := range b.Delete {
+			ids = append(ids, c.ID)
+		}
+		if err == nil && len(ids) > 0 {
+			m, err = ix.sync(w.ctx, ids)
+			marks = append(marks, m...)
+		}
+	}
+	if err == nil { // one wait for the disk at the end, not one per batch
+		err = ix.clearMarks(w.ctx, marks)
+	}
+	w.errc <- err
+}
+
+// Write stores one batch (see ContactBatch) and queues it for the index.
+func (w *BulkWriter) Write(b ContactBatch) error {
+	for _, cs := range [][]*Contact{b.Create, b.Update, b.Delete} {
+		for _, c := range cs {
+			if c.OwnerID != w.owner {
+				return fmt.Errorf("bulk write: contact %s belongs to another agent", c.ID)
+			}
+		}
+	}
+	if err := w.s.Store.WriteContactBatch(w.ctx, b); err != nil {
+		return err
+	}
+	w.jobs <- ContactBatch{Create: b.Create, Update: b.Update, Delete: b.Delete}
+	return nil
+}
+
+// Close waits until every written batch is indexed and durable. An indexing error leaves the
+// contacts marked, so the next start indexes them again; the stored contacts stand.
+func (w *BulkWriter) Close() error {
+	close(w.jobs)
+	return <-w.errc
+}

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"agentbook/app"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Import keys.
+//
+//	im/<owner>/<id>                 import JSON
+//	ij/<import>/c/<contact>         the import created the contact (empty value)
+//	ij/<import>/u/<contact>         the stored version the import's first update of it replaced
+//	if/<import>/<row, 10 digits>    a failed row JSON
+const (
+	pImport       = "im/"
+	pImportJrnl   = "ij/"
+	pImportFailed = "if/"
+)
+
+// batchChunk is how many contacts one transaction of a batch writes.
+const batchChunk = 500
+
+// WriteContactBatch implements app.Store. Creates are trusted to carry new IDs.
+func (s *Store) WriteContactBatch(_ context.Context, b app.ContactBatch) error {
+	prior := make(map[string]*app.Contact, len(b.Prior))
+	for _, c := range b.Prior {
+		prior[c.ID] = c
+	}
+	type op struct {
+		c    *app.Contact
+		kind byte // c create, u update, d delete
+	}
+	ops := make([]op, 0, len(b.Create)+len(b.Update)+len(b.Delete))
+	for _, c := range b.Create {
+		ops = append(ops, op{c, 'c'})
+	}
+	for _, c := range b.Update {
+		ops = append(ops, op{c, 'u'})
+	}
+	for _, c := range b.Delete {
+		ops = append(ops, op{c, 'd'})
+	}
+	failed := b.Failed
+	for start := 0; start < len(ops) || (start == 0 && len(failed) > 0); start += batchChunk {
+		part := ops[start:min(start+batchChunk, len(ops))]
+		last := start+batchChunk >= len(ops)
+		err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
+			counts := map[string]int64{}
+			for _, o := range part {
+				if err := s.batchOp(txn, w, b.ImportID, o.c, o.kind, prior[o.c.ID], counts); err != nil {
+					return err
+				}
+			}
+			for k, d := range counts {
+				if err := addCount(txn, k, d); err != nil {
+					return err
+				}
+			}
+			if last && b.ImportID != "" {
+				for _, f := range failed {
+					if err := setJSON(txn, fmt.Sprintf("%s%s/%010d", pImportFailed, b.ImportID, f.Row), f); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			if app.ErrorCode(err) == app.EINTERNAL {
+				return fmt.Errorf("store: write contact batch: %w", err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) batchOp(txn *badger.Txn, w *writeSet, importID string, c *app.Contact, kind byte, prior *app.Contact, counts map[string]int64) error {
+	switch kind {
+	case 'c':
+		if err := s.putContact(txn, c, w); err != nil {
+			return err
+		}
+		counts[countKey(c.OwnerID, c.Status)]++
+		if importID != "" {
+			return txn.Set([]byte(pImportJrnl+importID+"/c/"+c.ID), nil)
+		}
+		return nil
+	case 'u':
+		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != c.Version-1 {
+			return app.Errorf(app.ECONFLICT, "Contact %s was changed during the import.", c.DisplayName())
+		}
+		if err := s.removeContact(txn, cur, w); err != nil {
+			return err
+		}
+		if err := s.putContact(txn, c, w); err != nil {
+			return err
+		}
+		counts[countKey(c.OwnerID, cur.Status)]--
+		counts[countKey(c.OwnerID, c.Status)]++
+		if importID != "" && prior != nil {
+			k := []byte(pImportJrnl + importID + "/u/" + c.ID)
+			if _, err := txn.Get(k); errors.Is(err, badger.ErrKeyNotFound) { // keep the first
+				return txn.Set(k, encodeContact(prior))
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != c.Version {
+			return app.Errorf(app.ECONFLICT, "Contact %s was changed since.", cur.DisplayName())
+		}
+		if err := s.removeContact(txn, cur, w); err != nil {
+			return err
+		}
+		counts[countKey(c.OwnerID, cur.Status)]--
+		return s.mark(txn, c.ID, uint64(cur.Version)+1)
+	}
+}
+
+// ImportJournal implements app.Store.
+func (s *Store) ImportJournal(ctx context.Context, importID string, fn func(created string, prior *app.Contact) error) error {
+	prefix := pImportJrnl + importID + "/"
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: false})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rest := strings.TrimPrefix(string(it.Item().Key()), prefix)
+			switch {
+			case strings.HasPrefix(rest, "c/"):
+				if err := fn(rest[2:], nil); err != nil {
+					return err
+				}
+			case strings.HasPrefix(rest, "u/"):
+				var c app.Contact
+				if err := it.Item().Value(func(b []byte) error { return decodeContact(b, &c) }); err != nil {
+					return err
+				}
+				if err := fn("", &c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// FailedRows implements app.Store.
+func (s *Store) FailedRows(ctx context.Context, importID string, fn func(app.FailedRow) error) error {
+	prefix := pImportFailed + importID + "/"
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: true, PrefetchSize: 100})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var f app.FailedRow
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &f) }); err != nil {
+				return err
+			}
+			if err := fn(f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteImportJournal implements app.Store.
+func (s *Store) DeleteImportJournal(_ context.Context, importID string) error {
+	for {
+		var ks []string
+		if err := s.db.View(func(txn *badger.Txn) error {
+			ks = keys(txn, pImportJrnl+importID+"/", 5000)
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(ks) == 0 {
+			return nil
+		}
+		if err := s.update(func(txn *badger.Txn) error {
+			for _, k := range ks {
+				if err := txn.Delete([]byte(k)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("store: delete import journal %s: %w", importID, err)
+		}
+	}
+}
+
+// PutImport implements app.Store.
+func (s *Store) PutImport(_ context.Context, im *app.Import) error {
+	return s.update(func(txn *badger.Txn) error { return setJSON(txn, pImport+im.OwnerID+"/"+im.ID, im) })
+}
+
+// Import implements app.Store.
+func (s *Store) Import(_ context.Context, ownerID, id string) (*app.Import, error) {
+	var im app.Import
+	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, pImport+ownerID+"/"+id, &im) })
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, notFound("Import")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &im, nil
+}
+
+// Imports implements app.Store.
+func (s *Store) Imports(_ context.Context, ownerID string) ([]*app.Import, error) {
+	var out []*app.Import
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pImport + ownerID + "/"), PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			var im app.Import
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &im) }); err != nil {
+				return err
+			}
+			out = append(out, &im)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	return out, err
+}
