@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"agentbook/app"
+	"agentbook/app/imports"
 	"agentbook/app/web"
 	"agentbook/embed"
 	"agentbook/mail"
@@ -60,6 +61,8 @@ const usage = `usage: agentbook [serve] [flags]
        agentbook user add --email E --name N [--admin] [--phone P] [--password P | password on stdin]
        agentbook token create --email E
        agentbook seed --owner E --n N
+       agentbook import --owner E FILE [--delimiter X] [--duplicates skip|update|create] [--group G] [--dry-run]
+       agentbook export --owner E [--format csv|vcf] > FILE
        agentbook reindex
 Every subcommand takes --data (default ./data; env AGENTBOOK_DATA).`
 
@@ -82,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
-	case "user add", "token create", "seed", "reindex":
+	case "user add", "token create", "seed", "reindex", "import", "export":
 		return runOp(ctx, cmd, args, getenv, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
@@ -102,6 +105,7 @@ type Config struct {
 	SMTPSink        string   // the embedded sink's address, "off" for none
 	SinkReject      []string // recipient globs the sink refuses with 550 5.1.1
 	SinkMaxSize     int64    // bytes
+	ImportMaxSize   int64    // bytes
 	SinkMaxMessages int
 	SMTPRelay       string // host:port; "" delivers to the sink
 	SMTPUser        string
@@ -168,6 +172,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.SMTPSink, "smtp-sink", "127.0.0.1:2525", "listen address of the embedded SMTP sink, or off")
 	fs.Var((*globList)(&c.SinkReject), "sink-reject", "comma-separated recipient globs the sink answers with 550 5.1.1 (e.g. *@bounce.test)")
 	fs.Int64Var(&c.SinkMaxSize, "sink-max-size", 10<<20, "largest message the sink accepts, in bytes")
+	fs.Int64Var(&c.ImportMaxSize, "import-max-size", imports.DefaultMaxSize, "largest file an import accepts, in bytes")
 	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
 	fs.StringVar(&c.SMTPRelay, "smtp-relay", "", "host:port of the SMTP relay that delivers mail (default: the sink)")
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "relay user name (AUTH PLAIN)")
@@ -179,6 +184,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	if c.SinkMaxSize < 1024 {
 		return c, usageError{"--sink-max-size must be at least 1024 bytes"}
+	}
+	if c.ImportMaxSize < 1024 {
+		return c, usageError{"--import-max-size must be at least 1024 bytes"}
 	}
 	if c.SinkMaxMessages < 1 {
 		return c, usageError{"--sink-max-messages must be at least 1"}
@@ -211,6 +219,8 @@ type backend struct {
 	indexer  *app.Indexer
 	contacts *app.ContactService
 	accounts *app.Accounts
+	imports  *imports.Service
+	exports  *imports.Exporter
 	logger   *slog.Logger
 }
 
@@ -254,10 +264,20 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 		logger.Info("index brought up to date", "component", "indexer", "rebuilt", fresh, "indexed", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 	b.indexer.Start()
+	b.imports = &imports.Service{Contacts: b.contacts, Store: st, Dir: filepath.Join(data, "imports"), Now: now,
+		Logger: logger.With("component", "imports")}
+	b.exports = &imports.Exporter{Contacts: b.contacts}
+	if err := b.imports.Recover(ctx); err != nil {
+		b.close()
+		return nil, fmt.Errorf("recover imports: %w", err)
+	}
 	return b, nil
 }
 
 func (b *backend) close() {
+	if b.imports != nil {
+		b.imports.Close()
+	}
 	b.indexer.Close()
 	if err := b.index.Close(); err != nil {
 		b.logger.Error("close index", "err", err)
@@ -302,7 +322,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
-		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store}
+		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store,
+		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports}
+	b.imports.MaxSize = cfg.ImportMaxSize
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox
 	}
@@ -434,6 +456,8 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 		email, name, phone, password, owner string
 		admin                               bool
 		n                                   int
+		imp                                 web.ImportRequest
+		format                              string
 	)
 	switch cmd {
 	case "user add":
@@ -447,12 +471,36 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 	case "seed":
 		fs.StringVar(&owner, "owner", "", "email of the agent who gets the contacts")
 		fs.IntVar(&n, "n", 1000, "number of contacts")
+	case "import":
+		fs.StringVar(&owner, "owner", "", "email of the agent who gets the contacts")
+		fs.StringVar(&imp.Delimiter, "delimiter", "", "CSV delimiter: one character or tab (default: detect)")
+		fs.StringVar(&imp.Duplicates, "duplicates", "skip", "rows matching a contact: skip, update or create")
+		fs.StringVar(&imp.Group, "group", "", "put every imported contact in this group (created if missing)")
+		fs.BoolVar(&imp.DryRun, "dry-run", false, "only report what the import would do")
+	case "export":
+		fs.StringVar(&owner, "owner", "", "email of the agent whose contacts are exported")
+		fs.StringVar(&format, "format", "csv", "csv or vcf")
 	}
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	if cmd == "import" {
+		if fs.NArg() != 1 || owner == "" {
+			return usageError{"import needs --owner and one FILE (flags come before the file)\n" + usage}
+		}
+		path, err := filepath.Abs(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		imp.Owner, imp.Path = owner, path
+	} else if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected arguments %q (flags come before arguments)", cmd, fs.Args())}
+	}
+	if cmd == "export" {
+		if owner == "" {
+			return usageError{"export needs --owner"}
+		}
+		return runExport(ctx, *data, owner, format, stdout, stderr)
 	}
 	var path string
 	var body any
@@ -481,6 +529,8 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 		path, body = "/v1/seed", map[string]any{"owner": owner, "n": n}
 	case "reindex":
 		path, body = "/v1/reindex", map[string]any{}
+	case "import":
+		path, body = "/v1/import", imp
 	}
 
 	var res any
@@ -498,7 +548,7 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 			return err
 		}
 		defer b.close()
-		ops := web.Ops{Contacts: b.contacts, Accounts: b.accounts}
+		ops := web.Ops{Contacts: b.contacts, Accounts: b.accounts, Imports: b.imports, Exports: b.exports}
 		switch cmd {
 		case "user add":
 			res, err = ops.AddUser(ctx, body.(web.UserRequest))
@@ -510,6 +560,8 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 			var k int
 			k, err = b.reindex(ctx)
 			res = map[string]int{"indexed": k}
+		case "import":
+			res, err = ops.Import(ctx, imp)
 		}
 		if err != nil {
 			return cliError(err)
@@ -518,6 +570,63 @@ func runOp(ctx context.Context, cmd string, args []string, getenv func(string) s
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// runExport writes an agent's contacts to stdout, through the running server's socket or
+// directly from the data folder.
+func runExport(ctx context.Context, data, owner, format string, stdout, stderr io.Writer) error {
+	if format != imports.ExportCSV && format != imports.ExportVCard {
+		return usageError{"--format is csv or vcf"}
+	}
+	sock := socketPath(data)
+	if conn, err := net.Dial("unix", sock); err == nil {
+		conn.Close()
+		return streamSocket(ctx, sock, "/v1/export", map[string]string{"owner": owner, "format": format}, stdout)
+	}
+	b, err := open(ctx, data, newLogger(stderr, "warn"), time.Hour)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	ops := web.Ops{Contacts: b.contacts, Accounts: b.accounts, Exports: b.exports}
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	if err := ops.Export(ctx, owner, format, bw); err != nil {
+		return cliError(err)
+	}
+	return bw.Flush()
+}
+
+// streamSocket posts body to the socket and copies a successful answer to w.
+func streamSocket(ctx context.Context, sock, path string, body any, w io.Writer) error {
+	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", sock)
+	}}}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://agentbook"+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("talk to the running server: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var out struct {
+			Error struct {
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return errors.New(out.Error.Message)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
 }
 
 // cliError turns a domain error into a message for the terminal, with its field errors.

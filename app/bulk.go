@@ -76,3 +76,27 @@ func (w *BulkWriter) Close() error {
 	close(w.jobs)
 	return <-w.errc
 }
+
+// EachContact calls fn for every contact of the agent, active ones first, each in creation order.
+func (s *ContactService) EachContact(ctx context.Context, ownerID string, fn func(*Contact) error) error {
+	for _, st := range []ContactStatus{StatusActive, StatusInactive} {
+		var after *Cursor
+		for {
+			cs, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: ownerID, Status: st, Sort: SortCreated, After: after, Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if err := fn(c); err != nil {
+					return err
+				}
+			}
+			if !more || len(cs) == 0 {
+				break
+			}
+			last := cs[len(cs)-1]
+			after = &Cursor{Value: last.SortValue(SortCreated), ID: last.ID}
+		}
+	}
+	return nil
+}

@@ -32,10 +32,14 @@ type Import struct {
 	Format     string   `json:"format"`
 	Encoding   string   `json:"encoding"`
 	Delimiter  string   `json:"delimiter"`
+	Header     []string `json:"header,omitempty"`
 	Mapping    []string `json:"mapping,omitempty"`
 	Duplicates string   `json:"duplicates"`
-	GroupID    string   `json:"group_id,omitempty"`
-	Status     string   `json:"status"`
+	// Group names the group every imported contact joins ("" for none); GroupID is set once
+	// the run has found or created it.
+	Group   string `json:"group,omitempty"`
+	GroupID string `json:"group_id,omitempty"`
+	Status  string `json:"status"`
 	// Message says why a failed import stopped.
 	Message string `json:"message,omitempty"`
 	// Read counts the rows read so far (progress); Total is the rows in the file, known from

@@ -188,6 +188,9 @@ func AdvancedMenu(csrf string, quickAddHidden bool) g.Node {
 	return Details(ID("advanced"), Class("menu"),
 		Summary(Class("button"), ID("advanced-button"), Aria("haspopup", "menu"), g.Text("Advanced")),
 		Ul(ID("advanced-menu"), Role("menu"), Aria("labelledby", "advanced-button"),
+			Li(Role("none"), A(Role("menuitem"), Href("/contacts/import"), ID("menu-import"), g.Text("Import Contacts"))),
+			// app.js adds the list's current filter to this link when it is followed.
+			Li(Role("none"), A(Role("menuitem"), Href("/contacts/export"), ID("menu-export"), g.Text("Export Contacts"))),
 			Li(Role("none"), quickAddMenuItem(csrf, quickAddHidden, false)),
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/columns"), ID("menu-columns"), g.Text("Customize Contact List"))),
 		),

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"agentbook/app"
+	"agentbook/app/imports"
 )
 
 // secrets are strings that only agent A's records contain; nothing served to B may contain them.
@@ -78,6 +79,23 @@ func TestAuthorizationWalk(t *testing.T) {
 			return g.ID
 		}},
 	}
+	upload := func(t *testing.T, owner *app.User, body string) string {
+		im, _, err := h.imports.Upload(ctx, owner.ID, "zeb.csv", strings.NewReader(body), imports.Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im.ID
+	}
+	aImport := upload(t, a, "Name,Email,Phone,Company\nZebulon Quixotic,zebulon.qq@example.com,555-0177,Secretco\nZeb Bad,zebulon.q@@x,,\n")
+	if _, err := h.imports.Run(ctx, a.ID, aImport); err != nil {
+		t.Fatal(err)
+	}
+	ownImport := func(t *testing.T) string { return upload(t, bUser, "Name,Email\nOwn Record,own.import@example.com\n") }
+	ids["import"] = struct {
+		theirs string
+		mine   func(t *testing.T) string
+	}{aImport, ownImport}
+	ids["imports"] = ids["import"]
 	param := regexp.MustCompile(`/([a-z-]+)/:([a-z_]+)`)
 
 	walked := map[string]bool{}

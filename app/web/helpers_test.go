@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"agentbook/app"
+	"agentbook/app/imports"
 	"agentbook/app/web"
 	"agentbook/embed"
 	"agentbook/store"
@@ -37,6 +38,7 @@ type harness struct {
 	logs     *syncBuffer
 	outbox   *app.Outbox    // queues mail; tests deliver it with Deliver and a mailer of their own
 	mailbox  *store.Mailbox // the sink's captured mail
+	imports  *imports.Service
 }
 
 // syncBuffer collects the server's log lines; handlers write from their own goroutines.
@@ -80,7 +82,11 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	contacts.Outbox, contacts.Verifier = outbox, &app.Verifier{}
 	mailbox := st.Mailbox(100)
 	t.Cleanup(mailbox.Close)
+	imp := &imports.Service{Contacts: contacts, Store: st, Dir: t.TempDir(), Logger: logger}
+	t.Cleanup(imp.Close)
 	opt := web.Options{
+		Imports:    imp,
+		Exports:    &imports.Exporter{Contacts: contacts},
 		Contacts:   contacts,
 		Accounts:   accounts,
 		Static:     embed.Static,
@@ -94,7 +100,7 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	}
 	e := build(opt)
 	srv := httptest.NewServer(e)
-	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox}
+	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp}
 	t.Cleanup(func() {
 		srv.Close() // runs before the engines close: cleanups run last-in first-out
 		if l := logs.String(); strings.Contains(l, "level=ERROR") {

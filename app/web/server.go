@@ -93,6 +93,11 @@ type Options struct {
 	MailNote string
 	// MailWaiting is true when mail cannot leave the server (no sink and no relay).
 	MailWaiting bool
+	// Imports previews, runs and undoes imports; ImportMaxSize bounds an upload (0: 50 MB).
+	Imports       ImportService
+	ImportMaxSize int64
+	// Exports writes an agent's contacts as CSV or vCard.
+	Exports ExportService
 }
 
 // Server holds the handlers' dependencies.
@@ -129,7 +134,7 @@ func New(opt Options) *echo.Echo {
 			return err
 		}}))
 	e.Use(securityHeaders)
-	e.Use(middleware.BodyLimit("2M"))
+	e.Use(s.bodyLimit)
 
 	e.GET("/healthz", s.healthz)
 	static, _ := fs.Sub(opt.Static, "static")
@@ -149,6 +154,12 @@ func New(opt Options) *echo.Echo {
 	api.GET("/mail/messages", s.apiListMail)
 	api.GET("/mail/messages/:id", s.apiGetMail)
 	api.DELETE("/mail/messages", s.apiClearMail)
+	api.POST("/imports", s.apiCreateImport)
+	api.GET("/imports", s.apiListImports)
+	api.GET("/imports/:id", s.apiGetImport)
+	api.GET("/imports/:id/failed", s.apiFailedRows)
+	api.POST("/imports/:id/undo", s.apiUndoImport)
+	api.GET("/exports", s.apiExport)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
 	api.PATCH("/groups/:id", s.apiRenameGroup)
@@ -156,7 +167,7 @@ func New(opt Options) *echo.Echo {
 	api.Any("/*", func(c echo.Context) error { return app.Errorf(app.ENOTFOUND, "No such API route.") })
 
 	ui := e.Group("", middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		TokenLookup:    "query:_csrf,header:X-CSRF-Token,form:_csrf", // query first: an upload's form is not read to find it
 		CookieName:     csrfCookie,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
@@ -187,6 +198,16 @@ func New(opt Options) *echo.Echo {
 	in.GET("/contacts/columns", s.showColumnsPage)
 	in.POST("/contacts/columns", s.saveColumns)
 	in.POST("/contacts/quick-add/toggle", s.toggleQuickAdd)
+	in.GET("/contacts/import", s.showImportPage)
+	in.POST("/contacts/import", s.uploadImport)
+	in.GET("/contacts/import/:id", s.showImport)
+	in.POST("/contacts/import/:id/preview", s.previewImport)
+	in.POST("/contacts/import/:id/run", s.runImport)
+	in.GET("/contacts/import/:id/progress", s.showImportProgress)
+	in.GET("/contacts/import/:id/failed.csv", s.downloadFailedRows)
+	in.POST("/contacts/import/:id/undo", s.undoImport)
+	in.GET("/contacts/export", s.showExportPage)
+	in.GET("/contacts/export/download", s.downloadExport)
 	in.GET("/contacts/email", s.showComposeMany)
 	in.POST("/contacts/email", s.emailContacts)
 	in.GET("/contacts/:id", s.showContactPage)

@@ -2,13 +2,18 @@ package web
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"agentbook/app"
+	"agentbook/app/imports"
 
 	"github.com/labstack/echo/v4"
 )
@@ -31,6 +36,8 @@ func NewSocket(opt Options) *echo.Echo {
 	e.POST("/v1/tokens", s.opCreateToken)
 	e.POST("/v1/seed", s.opSeed)
 	e.POST("/v1/reindex", s.opReindex)
+	e.POST("/v1/import", s.opImport)
+	e.POST("/v1/export", s.opExport)
 	// Profiles for the operator: curl --unix-socket data/agentbook.sock http://x/debug/pprof/profile
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
@@ -67,6 +74,69 @@ type Ops struct {
 	Contacts ContactService
 	Accounts AccountService
 	Reindex  func(ctx context.Context) (int, error)
+	Imports  ImportService
+	Exports  ExportService
+}
+
+// ImportRequest is the body of the operator's "import": a file on this machine, and the settings.
+type ImportRequest struct {
+	Owner      string `json:"owner"`
+	Path       string `json:"path"`
+	Delimiter  string `json:"delimiter"`
+	Duplicates string `json:"duplicates"`
+	Group      string `json:"group"`
+	DryRun     bool   `json:"dry_run"`
+}
+
+// Import imports a file for the agent with the email and returns the outcome.
+func (o Ops) Import(ctx context.Context, r ImportRequest) (map[string]any, error) {
+	u, err := o.Accounts.UserByEmail(ctx, r.Owner)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(r.Path)
+	if err != nil {
+		return nil, app.Errorf(app.EINVALID, "Cannot open %s: %v", r.Path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	start := time.Now()
+	im, pv, err := o.Imports.Upload(ctx, u.ID, filepath.Base(r.Path), f, imports.Settings{Delimiter: r.Delimiter, Duplicates: r.Duplicates, Group: r.Group})
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case pv.NeedsMapping:
+		return nil, app.Errorf(app.EINVALID, "None of the columns (%s) is one agentbook recognises; import this file in the browser, which lets you map them.", strings.Join(pv.Header, ", "))
+	case pv.Problem != "":
+		return nil, app.Errorf(app.EINVALID, "%s", pv.Problem)
+	case r.DryRun:
+		return map[string]any{"id": im.ID, "status": im.Status, "format": im.Format, "encoding": im.Encoding, "total": im.Total,
+			"created": pv.Create, "updated": pv.Update, "skipped": pv.Skip, "failed": pv.Fail, "new_groups": pv.NewGroups}, nil
+	}
+	im, err = o.Imports.Run(ctx, u.ID, im.ID)
+	if err != nil && im == nil {
+		return nil, err
+	}
+	secs := time.Since(start).Seconds()
+	errs := im.Errors
+	if len(errs) > 20 {
+		errs = errs[:20]
+	}
+	return map[string]any{"id": im.ID, "status": im.Status, "message": im.Message, "format": im.Format, "total": im.Total,
+		"created": im.Created, "updated": im.Updated, "skipped": im.Skipped, "failed": im.Failed, "errors": errs,
+		"seconds": secs, "rows_per_second": float64(im.Read) / secs}, nil
+}
+
+// Export writes every contact of the agent with the email to w, as csv or vcf.
+func (o Ops) Export(ctx context.Context, owner, format string, w io.Writer) error {
+	u, err := o.Accounts.UserByEmail(ctx, owner)
+	if err != nil {
+		return err
+	}
+	if format == "" {
+		format = imports.ExportCSV
+	}
+	return o.Exports.Export(ctx, app.ContactQuery{OwnerID: u.ID, Status: app.StatusAll}, true, format, w)
 }
 
 // AddUser creates an agent account.
@@ -103,7 +173,43 @@ func (o Ops) Seed(ctx context.Context, owner string, n int) (map[string]any, err
 }
 
 func (s *Server) ops() Ops {
-	return Ops{Contacts: s.contacts, Accounts: s.accounts, Reindex: s.opt.Reindex}
+	return Ops{Contacts: s.contacts, Accounts: s.accounts, Reindex: s.opt.Reindex, Imports: s.opt.Imports, Exports: s.opt.Exports}
+}
+
+func (s *Server) opImport(c echo.Context) error {
+	var r ImportRequest
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	res, err := s.ops().Import(c.Request().Context(), r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// opExport streams the export itself (not JSON); an error before the first byte is JSON.
+func (s *Server) opExport(c echo.Context) error {
+	var r struct {
+		Owner  string `json:"owner"`
+		Format string `json:"format"`
+	}
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	u, err := s.accounts.UserByEmail(c.Request().Context(), r.Owner)
+	if err != nil {
+		return err
+	}
+	if r.Format != "" && r.Format != imports.ExportCSV && r.Format != imports.ExportVCard {
+		return app.Errorf(app.EINVALID, "The export format is csv or vcf.")
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/octet-stream")
+	c.Response().WriteHeader(http.StatusOK)
+	if err := s.ops().Export(c.Request().Context(), u.Email, r.Format, c.Response()); err != nil {
+		s.logger.Error("export", "err", err)
+	}
+	return nil
 }
 
 func (s *Server) opAddUser(c echo.Context) error {

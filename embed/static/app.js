@@ -215,3 +215,37 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
+
+// Import and export: a button with data-confirm asks first; Export Contacts carries the list's
+// current filter (the list changes it without reloading the page); the Other delimiter field
+// shows only when Other is chosen.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t.closest) return;
+    var b = t.closest("[data-confirm]");
+    if (b && !window.confirm(b.getAttribute("data-confirm"))) {
+      ev.preventDefault();
+      return;
+    }
+    var exp = t.closest("#menu-export");
+    if (exp) exp.setAttribute("href", "/contacts/export" + window.location.search);
+  });
+  function syncOther() {
+    var sel = document.getElementById("import-delimiter");
+    var other = document.getElementById("import-other");
+    if (!sel || !other) return;
+    var box = other.closest(".field");
+    if (box) box.hidden = sel.value !== "other";
+    other.required = sel.value === "other";
+  }
+  document.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.id === "import-delimiter") {
+      syncOther();
+      if (ev.target.value === "other") document.getElementById("import-other").focus();
+    }
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", syncOther);
+  else syncOther();
+})();

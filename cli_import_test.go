@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCLIImportExport imports a file and exports it again from the command line, first on the
+// data folder directly, then through a running server's socket.
+func TestCLIImportExport(t *testing.T) {
+	data := t.TempDir()
+	file := filepath.Join(t.TempDir(), "outlook.csv")
+	csv := "First Name,Last Name,E-mail Address,Mobile Phone,Categories,Birthday\r\n" +
+		"Ana,Silva,ana@example.com,555-0101,Buyers;Open House,4/12/1985\r\n" +
+		"Ben,Okafor,ben@example.com,,,0/0/00\r\n"
+	if err := os.WriteFile(file, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustCLI(t, nil, "user add", "--data", data, "--email", "a@example.com", "--name", "Agent A", "--password", "correct horse battery")
+
+	var res struct {
+		Status  string `json:"status"`
+		Created int    `json:"created"`
+		Skipped int    `json:"skipped"`
+		Failed  int    `json:"failed"`
+	}
+	mustCLI(t, &res, "import", "--data", data, "--owner", "a@example.com", file)
+	if res.Status != "done" || res.Created != 2 {
+		t.Fatalf("direct import: %+v", res)
+	}
+	out, err := cli(t, "export", "--data", data, "--owner", "a@example.com")
+	if err != nil || !strings.HasPrefix(out, "\ufeffFirst Name") || !strings.Contains(out, "1985-04-12") || !strings.Contains(out, "Buyers ::: Open House") {
+		t.Fatalf("direct export: %v\n%s", err, out)
+	}
+
+	if _, err := cli(t, "import", "--data", data, "--owner", "a@example.com", "--duplicates", "merge", file); err == nil ||
+		!strings.Contains(err.Error(), "skip, update or create") {
+		t.Errorf("a bad --duplicates: %v", err)
+	}
+	if _, err := cli(t, "import", "--data", data, "--owner", "a@example.com"); err == nil {
+		t.Error("import without a file succeeded")
+	}
+
+	srv := startServer(t, data)
+	defer srv.stop()
+	mustCLI(t, &res, "import", "--data", data, "--owner", "a@example.com", file)
+	if res.Status != "done" || res.Created != 0 || res.Skipped != 2 {
+		t.Errorf("re-import through the socket: %+v", res)
+	}
+	vcf, err := cli(t, "export", "--data", data, "--owner", "a@example.com", "--format", "vcf")
+	if err != nil || strings.Count(vcf, "BEGIN:VCARD") != 2 {
+		t.Errorf("export through the socket: %v\n%s", err, vcf)
+	}
+}

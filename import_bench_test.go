@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"agentbook/app"
+)
+
+// BenchmarkImport is the performance check from the Import/Export issue. It builds the binary,
+// writes a Google Contacts CSV of N rows (AGENTBOOK_IMPORT_N, default 100,000), uploads it to
+// a fresh server through the API and waits for the import to finish (parse, dedupe, store,
+// index), then exports everything as CSV and vCard, and imports the file again (every row a
+// duplicate). It prints rows per second and the server's peak resident memory. Run it with
+//
+//	go test -run '^$' -bench Import -benchtime 1x .
+//
+// It prints figures and never fails on them.
+func BenchmarkImport(b *testing.B) {
+	n := 100000
+	if v := os.Getenv("AGENTBOOK_IMPORT_N"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "agentbook")
+	if out, err := osexec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	file := filepath.Join(dir, "google.csv")
+	size := writeGoogleCSV(b, file, n)
+	data := filepath.Join(dir, "data")
+	mustRun(b, bin, "user", "add", "--data", data, "--email", "load@example.com", "--name", "Load Agent", "--password", "load-password-1")
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal(mustRun(b, bin, "token", "create", "--data", data, "--email", "load@example.com"), &tok); err != nil {
+		b.Fatal(err)
+	}
+	srv := startBinary(b, bin, data)
+	defer srv.stop(b)
+	_, startHWM := procMem(srv.cmd.Process.Pid)
+
+	first, took := apiImport(b, srv.url, tok.Token, file)
+	rss, hwm := procMem(srv.cmd.Process.Pid)
+	csvTook, csvBytes := apiExport(b, srv.url, tok.Token, "csv")
+	vcfTook, vcfBytes := apiExport(b, srv.url, tok.Token, "vcf")
+	again, againTook := apiImport(b, srv.url, tok.Token, file)
+
+	fmt.Printf("\nImport and export, %d rows (%.1f MB Google Contacts CSV), on this machine:\n", n, float64(size)/(1<<20))
+	fmt.Printf("  import (upload → done)          %8.2f s  (%.0f rows/s; created %v, failed %v)\n", took.Seconds(), float64(n)/took.Seconds(), first["created"], first["failed"])
+	fmt.Printf("  server RSS after import         %8.0f MB (peak %.0f MB; %.0f MB at start)\n", rss, hwm, startHWM)
+	fmt.Printf("  export CSV                      %8.2f s  (%.1f MB)\n", csvTook.Seconds(), float64(csvBytes)/(1<<20))
+	fmt.Printf("  export vCard                    %8.2f s  (%.1f MB)\n", vcfTook.Seconds(), float64(vcfBytes)/(1<<20))
+	fmt.Printf("  re-import, all duplicates       %8.2f s  (%.0f rows/s; created %v, skipped %v)\n", againTook.Seconds(), float64(n)/againTook.Seconds(), again["created"], again["skipped"])
+}
+
+// writeGoogleCSV writes n synthetic contacts in Google Contacts' current CSV layout.
+func writeGoogleCSV(b *testing.B, path string, n int) int64 {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("First Name,Middle Name,Last Name,Organization Name,Organization Title,Birthday,Notes,Labels," +
+		"E-mail 1 - Label,E-mail 1 - Value,E-mail 2 - Label,E-mail 2 - Value,Phone 1 - Label,Phone 1 - Value," +
+		"Address 1 - Label,Address 1 - Street,Address 1 - City,Address 1 - Region,Address 1 - Postal Code,Address 1 - Country\r\n")
+	groups := []string{"Buyers", "Sellers", "Past Clients", "Investors"}
+	now := time.Now()
+	for done := 0; done < n; done += 5000 {
+		for i, c := range app.SeedContacts("x", min(5000, n-done), nil, uint64(done)+7, now) {
+			e2 := ""
+			if len(c.Emails) > 1 {
+				e2 = c.Emails[1].Address
+			}
+			a := c.Addresses[0]
+			fmt.Fprintf(w, "%s,,%s,%s,%s,,,* myContacts ::: %s,* Home,%s,Work,%s,Mobile,%s,Home,%s,%s,%s,%s,%s\r\n",
+				c.FirstName, c.LastName, c.Company, c.Title, groups[(done+i)%len(groups)], c.Emails[0].Address, e2,
+				c.Phones[0].Number, a.Street, a.City, a.Region, a.PostalCode, a.Country)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := f.Stat()
+	f.Close()
+	return st.Size()
+}
+
+// apiImport uploads a file through the API and waits for the import; it returns the import.
+func apiImport(b *testing.B, base, token, path string) (map[string]any, time.Duration) {
+	start := time.Now()
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		fw, err := mw.CreateFormFile("file", filepath.Base(path))
+		if err == nil {
+			var f *os.File
+			if f, err = os.Open(path); err == nil {
+				_, err = io.Copy(fw, f)
+				f.Close()
+			}
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/imports", pr)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	var out map[string]any
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		b.Fatalf("import: %d %s", res.StatusCode, body)
+	}
+	json.Unmarshal(body, &out)
+	id, _ := out["id"].(string)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/imports/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = map[string]any{}
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if out["status"] != "running" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out["status"] != "done" {
+		b.Fatalf("import ended %v", out)
+	}
+	return out, time.Since(start)
+}
+
+// apiExport downloads every contact and returns the time and size.
+func apiExport(b *testing.B, base, token, format string) (time.Duration, int64) {
+	start := time.Now()
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/exports?format="+format, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	var buf bytes.Buffer
+	n, _ := io.Copy(&buf, res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(buf.String()[:min(buf.Len(), 400)], "First Name") && format == "csv" {
+		b.Fatalf("export %s: %d %.300s", format, res.StatusCode, buf.String())
+	}
+	return time.Since(start), n
+}
