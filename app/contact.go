@@ -277,8 +277,9 @@ func (c *Contact) Normalize() {
 // Validate checks a normalized contact and returns EINVALID with field errors keyed by input name.
 func (c *Contact) Validate() error {
 	fe := FieldErrors{}
-	if c.FirstName == "" && c.LastName == "" && c.Company == "" {
-		fe.Add("first_name", "Enter a first name, a last name or a company.")
+	// Someone known only by an address (many address books hold them) is a contact too.
+	if c.FirstName == "" && c.LastName == "" && c.Company == "" && (len(c.Emails) == 0 || EmailSyntaxError(c.Emails[0].Address) != "") {
+		fe.Add("first_name", "Enter a first name, a last name, a company or an email address.")
 	}
 	for name, v := range map[string]string{"first_name": c.FirstName, "middle_name": c.MiddleName,
 		"last_name": c.LastName, "company": c.Company, "title": c.Title} {

@@ -127,10 +127,11 @@ func TestContactValidate(t *testing.T) {
 		{"a complete contact is valid", valid(nil), nil},
 		{"a contact with only a company is valid", app.Contact{Company: "Acme", Status: app.StatusActive}, nil},
 		{"a contact with only a last name is valid", app.Contact{LastName: "Doe", Status: app.StatusActive}, nil},
+		{"a contact with only an email address is valid", valid(func(c *app.Contact) { c.FirstName, c.LastName = "", "" }), nil},
 		{
-			"a contact without a name or company asks for one",
-			valid(func(c *app.Contact) { c.FirstName, c.LastName = "", "" }),
-			map[string]string{"first_name": "Enter a first name, a last name or a company."},
+			"a contact without a name, company or email asks for one",
+			valid(func(c *app.Contact) { c.FirstName, c.LastName, c.Company, c.Emails = "", "", "", nil }),
+			map[string]string{"first_name": "Enter a first name, a last name, a company or an email address."},
 		},
 		{
 			"a name over 200 characters is refused under its own key",
@@ -212,7 +213,7 @@ func TestContactValidate(t *testing.T) {
 				c.Birthday = "tomorrow"
 			}),
 			map[string]string{
-				"first_name":        "Enter a first name, a last name or a company.",
+				"first_name":        "Enter a first name, a last name, a company or an email address.",
 				"emails[0].address": "Enter an email address like name@example.com.",
 				"birthday":          "Use the form YYYY-MM-DD.",
 			},

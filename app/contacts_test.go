@@ -25,7 +25,7 @@ func TestContactServiceCreate(t *testing.T) {
 		{name: "a valid contact is stored as version 1", c: newPerson(" Ann ", "Lee", "ann@example.com")},
 		{name: "a contact in the agent's groups is stored", c: newPerson("Ann", "Lee", "ann@example.com"), groups: []string{"Buyers", "Sellers"}},
 		{name: "an invalid contact is refused with its field errors", c: newPerson("", "", "nope"), code: app.EINVALID,
-			fields: map[string]string{"first_name": "Enter a first name, a last name or a company.",
+			fields: map[string]string{"first_name": "Enter a first name, a last name, a company or an email address.",
 				"emails[0].address": "Enter an email address like name@example.com."}},
 		{name: "a group the agent does not have is refused under its own key", c: newPerson("Ann", "Lee", "ann@example.com"),
 			groups: []string{"Buyers", "?"}, code: app.EINVALID, fields: map[string]string{"groups[1].id": "No such group."}},

@@ -39,7 +39,10 @@ type Import struct {
 	// the run has found or created it.
 	Group   string `json:"group,omitempty"`
 	GroupID string `json:"group_id,omitempty"`
-	Status  string `json:"status"`
+	// CreatedGroups are the groups the run created (for the file's group names or Group); an
+	// undo removes those still empty.
+	CreatedGroups []string `json:"created_groups,omitempty"`
+	Status        string   `json:"status"`
 	// Message says why a failed import stopped.
 	Message string `json:"message,omitempty"`
 	// Read counts the rows read so far (progress); Total is the rows in the file, known from

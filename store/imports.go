@@ -16,7 +16,8 @@ import (
 // Import keys.
 //
 //	im/<owner>/<id>                 import JSON
-//	ij/<import>/c/<contact>         the import created the contact (empty value)
+//	ij/<import>/c/<contact>         the contacts one transaction of the import created: their
+//	                                IDs concatenated (ULIDs, 26 bytes each), keyed by the first
 //	ij/<import>/u/<contact>         the stored version the import's first update of it replaced
 //	if/<import>/<row, 10 digits>    a failed row JSON
 const (
@@ -24,6 +25,9 @@ const (
 	pImportJrnl   = "ij/"
 	pImportFailed = "if/"
 )
+
+// idLen is the length of a ULID, the ID of every record.
+const idLen = 26
 
 // batchChunk is how many contacts one transaction of a batch writes.
 const batchChunk = 500
@@ -54,8 +58,17 @@ func (s *Store) WriteContactBatch(_ context.Context, b app.ContactBatch) error {
 		last := start+batchChunk >= len(ops)
 		err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 			counts := map[string]int64{}
+			var created []byte
 			for _, o := range part {
 				if err := s.batchOp(txn, w, b.ImportID, o.c, o.kind, prior[o.c.ID], counts); err != nil {
+					return err
+				}
+				if o.kind == 'c' {
+					created = append(created, o.c.ID...)
+				}
+			}
+			if b.ImportID != "" && len(created) > 0 {
+				if err := txn.Set([]byte(pImportJrnl+b.ImportID+"/c/"+string(created[:idLen])), created); err != nil {
 					return err
 				}
 			}
@@ -89,10 +102,10 @@ func (s *Store) batchOp(txn *badger.Txn, w *writeSet, importID string, c *app.Co
 		if err := s.putContact(txn, c, w); err != nil {
 			return err
 		}
-		counts[countKey(c.OwnerID, c.Status)]++
-		if importID != "" {
-			return txn.Set([]byte(pImportJrnl+importID+"/c/"+c.ID), nil)
+		if len(c.ID) != idLen {
+			return fmt.Errorf("contact ID %q is not a ULID", c.ID)
 		}
+		counts[countKey(c.OwnerID, c.Status)]++
 		return nil
 	case 'u':
 		cur, err := s.loadOwned(txn, c.OwnerID, c.ID)
@@ -139,7 +152,7 @@ func (s *Store) batchOp(txn *badger.Txn, w *writeSet, importID string, c *app.Co
 func (s *Store) ImportJournal(ctx context.Context, importID string, fn func(created string, prior *app.Contact) error) error {
 	prefix := pImportJrnl + importID + "/"
 	return s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: false})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix), PrefetchValues: true, PrefetchSize: 10})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			if err := ctx.Err(); err != nil {
@@ -148,8 +161,15 @@ func (s *Store) ImportJournal(ctx context.Context, importID string, fn func(crea
 			rest := strings.TrimPrefix(string(it.Item().Key()), prefix)
 			switch {
 			case strings.HasPrefix(rest, "c/"):
-				if err := fn(rest[2:], nil); err != nil {
+				ids, err := it.Item().ValueCopy(nil)
+				if err != nil {
 					return err
+				}
+				for len(ids) >= idLen {
+					if err := fn(string(ids[:idLen]), nil); err != nil {
+						return err
+					}
+					ids = ids[idLen:]
 				}
 			case strings.HasPrefix(rest, "u/"):
 				var c app.Contact

@@ -16,6 +16,7 @@ import (
 	"agentbook/app"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 )
 
 // Key layout. Every key starts with a short type prefix; IDs are ULIDs.
@@ -111,7 +112,13 @@ func Open(opt Options) (*Store, error) {
 		WithIndexCacheSize(16 << 20).
 		WithValueLogFileSize(64 << 20).
 		WithNumCompactors(2).
-		WithNumVersionsToKeep(1)
+		WithNumVersionsToKeep(1).
+		WithCompression(options.None)
+	// Bulk writes (imports, seed) leave compactions running for a while, and each compaction
+	// builds its tables in memory: uncompressed tables of one size (4 MB) at every level keep
+	// those buffers small, where the defaults (Snappy, tables doubling per level) held 200 MB
+	// of builders after a 100,000-row import.
+	bo.TableSizeMultiplier = 1
 	db, err := badger.Open(bo)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)

@@ -171,6 +171,9 @@ func ImportPreviewPage(p ImportPreviewProps) g.Node {
 func ImportPreviewBody(p ImportPreviewProps) g.Node {
 	im, pv := p.Import, p.Preview
 	about := FormatName(im.Format)
+	if pv.NeedsMapping { // the layout is what the agent is asked for
+		about = "CSV"
+	}
 	if im.Format != string(imports.FormatVCard) && im.Delimiter != "" {
 		about += ", " + delimiterName(im.Delimiter) + "-separated"
 	}
@@ -203,7 +206,7 @@ func settingsForm(p ImportPreviewProps) g.Node {
 	policy := func(v, label, hint string) g.Node {
 		return Div(Class("field checkbox"),
 			Input(Type("radio"), ID("dup-"+v), Name("duplicates"), Value(v), g.If(im.Duplicates == v, Checked())),
-			Label(For("dup-"+v), g.Text(label), Small(Class("hint"), g.Text(" — "+hint))),
+			Label(For("dup-"+v), g.Text(label), g.If(hint != "", Small(Class("hint"), g.Text(" — "+hint)))),
 		)
 	}
 	return Form(ID("import-settings"), Class("card"), Method("post"), Action("/contacts/import/"+im.ID+"/run"),
@@ -339,7 +342,6 @@ func sample(rows [][]string, col int) string {
 type ImportStatusProps struct {
 	PageProps
 	Import *app.Import
-	Notice string
 }
 
 // ImportStatusPage shows a running import's progress bar (polled by htmx) and, once it is
@@ -351,7 +353,6 @@ func ImportStatusPage(p ImportStatusProps) g.Node {
 			H1(g.Textf("Import %s", p.Import.FileName)),
 			A(Href("/contacts/import"), g.Text("‹ Import Contacts")),
 		),
-		Alert("success", p.Notice),
 		ImportProgress(p.Import, p.CSRF),
 	)
 }
@@ -369,7 +370,8 @@ func ImportProgress(im *app.Import, csrf string) g.Node {
 		P(ID("import-status"), Role("status"), Aria("live", "polite"), Strong(g.Text(importStatusText(im.Status))),
 			g.If(im.Status == app.ImportRunning, g.Textf(": %s of %s rows", thousands(im.Read), thousands(im.Total))),
 		),
-		g.If(busy, Progress(ID("import-bar"), Max("100"), Value(fmt.Sprint(pct)), Aria("label", "Import progress"), g.Textf("%d%%", pct))),
+		g.If(im.Status == app.ImportRunning, Progress(ID("import-bar"), Max("100"), Value(fmt.Sprint(pct)), Aria("label", "Import progress"), g.Textf("%d%%", pct))),
+		g.If(im.Status == app.ImportUndoing, Progress(ID("undo-bar"), Aria("label", "Undoing the import"))),
 		Dl(Class("import-counts"),
 			Dt(g.Text("Created")), Dd(ID("count-created"), g.Text(thousands(im.Created))),
 			Dt(g.Text("Updated")), Dd(ID("count-updated"), g.Text(thousands(im.Updated))),

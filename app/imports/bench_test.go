@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"testing"
 	"time"
@@ -20,7 +22,10 @@ import (
 // (the server's engines, without HTTP) and reports rows per second. For profiling the import
 // path; BenchmarkImport in the root package measures the whole server.
 func BenchmarkImportService(b *testing.B) {
-	const n = 20000
+	n := 20000
+	if v, _ := strconv.Atoi(os.Getenv("N")); v > 0 {
+		n = v
+	}
 	now := time.Now()
 	var file bytes.Buffer
 	cs := app.SeedContacts("x", n, nil, 1, now)
@@ -56,10 +61,16 @@ func BenchmarkImportService(b *testing.B) {
 			b.Fatal(err)
 		}
 		previewed := time.Since(start)
-		if im, err = svc.Run(ctx, "owner", im.ID); err != nil || im.Created != n {
+		if im, err = svc.Run(ctx, "owner", im.ID); err != nil || im.Created+im.Skipped != n {
 			b.Fatalf("%v %+v", err, im)
 		}
 		took := time.Since(start)
+		if path := os.Getenv("HEAP"); path != "" {
+			runtime.GC()
+			f, _ := os.Create(path)
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 		b.ReportMetric(float64(n)/took.Seconds(), "rows/s")
 		fmt.Printf("import %d rows: preview %.2f s, total %.2f s (%.0f rows/s)\n", n, previewed.Seconds(), took.Seconds(), float64(n)/took.Seconds())
 		ixr.Close()

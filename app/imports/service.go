@@ -30,7 +30,7 @@ type Service struct {
 	Dir      string
 	// MaxSize is the largest file accepted, in bytes (0: DefaultMaxSize).
 	MaxSize int64
-	// BatchSize is how many rows are written per batch (0: 1000).
+	// BatchSize is how many rows are written per batch (0: 2500).
 	BatchSize int
 	Now       func() time.Time
 	Logger    *slog.Logger
@@ -294,7 +294,7 @@ func (s *Service) preview(ctx context.Context, im *app.Import) (*Preview, error)
 			p.Fail++
 		}
 		if len(p.Rows) < PreviewRows {
-			pr := PreviewRow{Row: rec.Row, Action: d.action, Groups: rec.Groups, Message: d.message}
+			pr := PreviewRow{Row: rec.Row, Action: d.action, Groups: withGroup(rec.Groups, im.Group), Message: d.message}
 			if d.contact != nil {
 				pr.Contact = *d.contact
 			} else {
@@ -330,6 +330,19 @@ func (s *Service) samples(im *app.Import, cols int) [][]string {
 		out = append(out, rec.Raw)
 	}
 	return out
+}
+
+// withGroup adds the import's group to a row's group names, unless the row has it already.
+func withGroup(names []string, group string) []string {
+	if group == "" {
+		return names
+	}
+	for _, n := range names {
+		if app.Fold(strings.TrimSpace(n)) == app.Fold(group) {
+			return names
+		}
+	}
+	return append(append([]string(nil), names...), group)
 }
 
 func (s *Service) matchMessage(ctx context.Context, ownerID string, d decision) string {
@@ -522,7 +535,7 @@ func (s *Service) runRows(ctx context.Context, im *app.Import) error {
 	b := &batch{s: s, pl: pl, im: im}
 	size := s.BatchSize
 	if size <= 0 {
-		size = 1000
+		size = 2500
 	}
 	var rerr error
 	for rerr == nil {
@@ -549,6 +562,7 @@ func (s *Service) runRows(ctx context.Context, im *app.Import) error {
 	}
 	if rerr == nil {
 		rerr = b.flush(ctx, bw)
+		s.setLive(im)
 	}
 	if err := bw.Close(); rerr == nil {
 		rerr = err
@@ -624,35 +638,61 @@ func (s *Service) FailedCSV(ctx context.Context, ownerID, id string, w io.Writer
 	return cw.Error()
 }
 
+// StartUndo undoes an import in the background (see Undo); Get shows it as undoing until done.
+func (s *Service) StartUndo(ctx context.Context, ownerID, id string) (*app.Import, error) {
+	im, err := s.claimUndo(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if _, err := s.finishUndo(context.WithoutCancel(ctx), im); err != nil {
+			s.logger().Error("undo import failed", "import", im.ID, "err", err)
+		}
+	}()
+	return im, nil
+}
+
 // Undo takes back a finished (or failed) import: it removes the contacts the import created and
 // puts back the versions its updates replaced. Contacts the agent changed after the import are
 // still removed or restored; the import's journal is then deleted.
 func (s *Service) Undo(ctx context.Context, ownerID, id string) (*app.Import, error) {
+	im, err := s.claimUndo(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.finishUndo(ctx, im)
+}
+
+// claimUndo marks a finished import as undoing, refusing one that runs or is not finished.
+func (s *Service) claimUndo(ctx context.Context, ownerID, id string) (*app.Import, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, ok := s.live[id]; ok {
-		s.mu.Unlock()
 		return nil, app.Errorf(app.ECONFLICT, "This import is still running.")
 	}
 	im, err := s.Store.Import(ctx, ownerID, id)
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
 	}
 	if im.Status != app.ImportDone && im.Status != app.ImportFailed {
-		s.mu.Unlock()
 		return nil, app.Errorf(app.ECONFLICT, "Only a finished import can be undone (this one is %s).", im.Status)
 	}
 	im.Status = app.ImportUndoing
+	if err := s.Store.PutImport(ctx, im); err != nil {
+		return nil, err
+	}
 	if s.live == nil {
 		s.live = map[string]*app.Import{}
 	}
 	c := *im
 	s.live[id] = &c
-	s.mu.Unlock()
-	defer s.dropLive(id)
-	if err := s.Store.PutImport(ctx, im); err != nil {
-		return nil, err
-	}
+	return im, nil
+}
+
+func (s *Service) finishUndo(ctx context.Context, im *app.Import) (*app.Import, error) {
+	defer s.dropLive(im.ID)
 	if err := s.undo(ctx, im); err != nil {
 		im.Status, im.Message = app.ImportFailed, "The undo stopped: "+app.ErrorMessage(err)+" Undo again to finish it."
 		_ = s.Store.PutImport(context.WithoutCancel(ctx), im)
@@ -735,7 +775,23 @@ func (s *Service) undo(ctx context.Context, im *app.Import) error {
 	if werr != nil {
 		return werr
 	}
-	return s.Store.DeleteImportJournal(ctx, im.ID)
+	if err := s.Store.DeleteImportJournal(ctx, im.ID); err != nil {
+		return err
+	}
+	// The groups the import created go too, unless a contact has joined one since.
+	counts, err := s.Contacts.GroupCounts(ctx, im.OwnerID)
+	if err != nil {
+		return err
+	}
+	for _, id := range im.CreatedGroups {
+		if counts[id] == 0 {
+			if _, err := s.Contacts.DeleteGroup(ctx, im.OwnerID, id); err != nil && app.ErrorCode(err) != app.ENOTFOUND {
+				return err
+			}
+		}
+	}
+	im.CreatedGroups = nil
+	return nil
 }
 
 // decision is what the plan does with one row.
@@ -843,6 +899,7 @@ func (pl *plan) groupID(name string) (string, error) {
 		return "", err
 	}
 	pl.groups[key] = g.ID
+	pl.im.CreatedGroups = append(pl.im.CreatedGroups, g.ID)
 	return g.ID, nil
 }
 

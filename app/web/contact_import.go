@@ -25,6 +25,7 @@ type ImportService interface {
 	Get(ctx context.Context, ownerID, id string) (*app.Import, error)
 	List(ctx context.Context, ownerID string) ([]*app.Import, error)
 	Undo(ctx context.Context, ownerID, id string) (*app.Import, error)
+	StartUndo(ctx context.Context, ownerID, id string) (*app.Import, error)
 	FailedCSV(ctx context.Context, ownerID, id string, w io.Writer) error
 }
 
@@ -171,15 +172,7 @@ func (s *Server) showImport(c echo.Context) error {
 		}
 		return s.renderPreview(c, http.StatusOK, im, pv, nil)
 	}
-	return render(c, http.StatusOK, views.ImportStatusPage(views.ImportStatusProps{PageProps: pageProps(c), Import: im,
-		Notice: noticeFor(c.QueryParam("notice"))}))
-}
-
-func noticeFor(key string) string {
-	if key == "undone" {
-		return "The import was undone."
-	}
-	return ""
+	return render(c, http.StatusOK, views.ImportStatusPage(views.ImportStatusProps{PageProps: pageProps(c), Import: im}))
 }
 
 // previewImport: POST /contacts/import/:id/preview — preview again with a mapping or other
@@ -225,7 +218,23 @@ func (s *Server) runImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if cur.Status == app.ImportPreview {
+	if cur.Status == app.ImportPreview && c.FormValue("duplicates") == cur.Duplicates && strings.Join(strings.Fields(c.FormValue("group")), " ") == cur.Group {
+		// The preview on screen is the one stored: start without reading the file again.
+		if _, err := s.opt.Imports.Start(ctx, owner, cur.ID); err != nil {
+			if app.ErrorCode(err) != app.ECONFLICT {
+				return err
+			}
+			if now, gerr := s.opt.Imports.Get(ctx, owner, cur.ID); gerr == nil && now.Status == app.ImportPreview {
+				// Another import of the agent's is running: say so on the preview.
+				im, pv, perr := s.opt.Imports.Preview(ctx, owner, cur.ID, imports.Settings{Delimiter: cur.Delimiter,
+					Duplicates: cur.Duplicates, Group: cur.Group, Mapping: cur.Mapping})
+				if perr != nil {
+					return perr
+				}
+				return s.renderPreview(c, http.StatusOK, im, pv, err)
+			}
+		}
+	} else if cur.Status == app.ImportPreview {
 		set := imports.Settings{Delimiter: cur.Delimiter, Duplicates: c.FormValue("duplicates"), Group: c.FormValue("group"), Mapping: cur.Mapping}
 		im, pv, err := s.opt.Imports.Preview(ctx, owner, cur.ID, set)
 		if app.ErrorCode(err) == app.EINVALID {
@@ -284,7 +293,7 @@ func safeFileName(s string) string {
 
 // undoImport: POST /contacts/import/:id/undo
 func (s *Server) undoImport(c echo.Context) error {
-	im, err := s.opt.Imports.Undo(c.Request().Context(), currentUser(c).ID, c.Param("id"))
+	im, err := s.opt.Imports.StartUndo(c.Request().Context(), currentUser(c).ID, c.Param("id"))
 	if err != nil {
 		if app.ErrorCode(err) == app.ECONFLICT {
 			cur, gerr := s.opt.Imports.Get(c.Request().Context(), currentUser(c).ID, c.Param("id"))
@@ -295,5 +304,5 @@ func (s *Server) undoImport(c echo.Context) error {
 		}
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/contacts/import/"+im.ID+"?notice=undone")
+	return c.Redirect(http.StatusSeeOther, "/contacts/import/"+im.ID)
 }
