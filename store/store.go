@@ -103,14 +103,14 @@ func Open(opt Options) (*Store, error) {
 		WithInMemory(opt.InMemory || opt.Dir == "").
 		WithSyncWrites(!opt.NoSync).
 		WithLogger(badgerLogger{logger.With("component", "badger")}).
-		WithMemTableSize(16 << 20).
+		WithMemTableSize(8 << 20).
 		WithNumMemtables(3).
 		WithNumLevelZeroTables(3).
 		WithNumLevelZeroTablesStall(8).
 		WithBaseTableSize(4 << 20).
 		WithBlockCacheSize(32 << 20).
 		WithIndexCacheSize(16 << 20).
-		WithValueLogFileSize(64 << 20).
+		WithValueLogFileSize(16 << 20).
 		WithNumCompactors(2).
 		WithNumVersionsToKeep(1).
 		WithCompression(options.None)

@@ -573,8 +573,11 @@ func (s *Service) runRows(ctx context.Context, im *app.Import) error {
 // Close waits for background imports to finish.
 func (s *Service) Close() { s.wg.Wait() }
 
-// Recover marks imports a crash left running as failed; what their finished batches wrote
-// stays and can be undone.
+// KeepUploads is how long the file of an import that was previewed but never run is kept.
+const KeepUploads = 7 * 24 * time.Hour
+
+// Recover marks imports a crash left running as failed (what their finished batches wrote stays
+// and can be undone), and drops the files of previews older than KeepUploads.
 func (s *Service) Recover(ctx context.Context) error {
 	users, err := s.Store.Users(ctx)
 	if err != nil {
@@ -586,6 +589,9 @@ func (s *Service) Recover(ctx context.Context) error {
 			return err
 		}
 		for _, im := range ims {
+			if im.Status == app.ImportPreview && s.now().Sub(im.CreatedAt) > KeepUploads {
+				os.Remove(s.upload(im.ID)) // Preview then says the file is no longer kept.
+			}
 			if im.Status == app.ImportRunning || im.Status == app.ImportUndoing {
 				if s.runningFor(u.ID) {
 					continue

@@ -206,6 +206,34 @@ func TestUndoRemovesCreatedContactsEvenAfterEdits(t *testing.T) {
 	if _, err := f.svc.Undo(f.ctx, f.owner, im.ID); app.ErrorCode(err) != app.ECONFLICT {
 		t.Errorf("second undo: %v, want ECONFLICT", err)
 	}
+	if gs, _ := f.contacts.Groups(f.ctx, f.owner); len(gs) != 0 {
+		t.Errorf("the groups the import created are still there: %v", gs)
+	}
+}
+
+func TestRecoverFailsImportsACrashLeftRunning(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.CreateUser(f.ctx, &app.User{ID: f.owner, Email: "a@example.com", Name: "A", Role: "agent", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	im := f.importFile(people, imports.Settings{})
+	im.Status = app.ImportRunning
+	if err := f.store.PutImport(f.ctx, im); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Recover(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.svc.Get(f.ctx, f.owner, im.ID)
+	if got.Status != app.ImportFailed || !strings.Contains(got.Message, "server stopped") {
+		t.Fatalf("after Recover: %s %q", got.Status, got.Message)
+	}
+	if _, err := f.svc.Undo(f.ctx, f.owner, im.ID); err != nil {
+		t.Errorf("undo of the interrupted import: %v", err)
+	}
+	if n := len(f.all()); n != 0 {
+		t.Errorf("%d contacts left", n)
+	}
 }
 
 func TestFailedRowsAreReportedWithTheirReason(t *testing.T) {

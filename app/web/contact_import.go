@@ -61,7 +61,13 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 
 // uploadedFile opens the multipart file field, turning a body over the limit into a clear message.
 func (s *Server) uploadedFile(c echo.Context) (multipart.File, string, error) {
-	fh, err := c.FormFile("file")
+	// Parts past the first 1 MB go to a temporary file (removed when the request ends), so a
+	// large upload does not sit in memory.
+	err := c.Request().ParseMultipartForm(1 << 20)
+	var fh *multipart.FileHeader
+	if err == nil {
+		fh, err = c.FormFile("file")
+	}
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
