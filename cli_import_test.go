@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,23 @@ func TestCLIImportExport(t *testing.T) {
 	vcf, err := cli(t, "export", "--data", data, "--owner", "a@example.com", "--format", "vcf")
 	if err != nil || strings.Count(vcf, "BEGIN:VCARD") != 2 {
 		t.Errorf("export through the socket: %v\n%s", err, vcf)
+	}
+}
+
+func TestMemoryLimiterHoldsTheLimitWhileAnyBulkWriteRuns(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	m := &memoryLimiter{limit: 123 << 20}
+	r1, r2 := m.hold(), m.hold()
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Fatalf("limit while held = %d", got)
+	}
+	r1()
+	r1() // a second release of the same hold changes nothing
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Errorf("limit with one hold left = %d", got)
+	}
+	r2()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("limit after the last release = %d, want %d", got, before)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -248,6 +249,9 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	b := &backend{store: st, index: idx, logger: logger}
 	b.indexer = app.NewIndexer(st, idx, logger)
 	b.contacts = &app.ContactService{Store: st, Index: idx, Indexer: b.indexer, Now: now}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit}).hold
+	}
 	b.accounts = &app.Accounts{Store: st, Now: now, IdleTTL: sessionTTL, Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5)}
 	start := time.Now()
 	var n int
@@ -293,6 +297,39 @@ func (b *backend) reindex(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return b.indexer.Rebuild(ctx)
+}
+
+// bulkMemoryLimit is the Go memory limit while a bulk write (import, seed) runs: the collector
+// works harder near it instead of letting the heap grow 70 % past what is live. A 100,000-row
+// import peaked at 335 MB resident instead of 414 MB, at the same speed; 150 MB cost 15 % of the
+// speed for 310 MB.
+const bulkMemoryLimit = 175 << 20
+
+// memoryLimiter sets the bulk memory limit while at least one bulk write runs.
+type memoryLimiter struct {
+	mu    sync.Mutex
+	n     int
+	limit int64
+	prev  int64
+}
+
+func (m *memoryLimiter) hold() func() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.n == 0 {
+		m.prev = debug.SetMemoryLimit(m.limit)
+	}
+	m.n++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if m.n--; m.n == 0 {
+				debug.SetMemoryLimit(m.prev)
+			}
+		})
+	}
 }
 
 // serverGCPercent is the collector's target while serving (unless GOGC says otherwise): the heap

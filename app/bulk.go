@@ -9,16 +9,20 @@ import (
 // while the next is stored. Write stores synchronously, so what Write returned nil for is on disk;
 // Close waits for the index and clears the batches' index marks once it is durable.
 type BulkWriter struct {
-	s     *ContactService
-	ctx   context.Context
-	jobs  chan ContactBatch
-	errc  chan error
-	owner string
+	s       *ContactService
+	ctx     context.Context
+	jobs    chan ContactBatch
+	errc    chan error
+	owner   string
+	release func()
 }
 
 // NewBulkWriter starts a bulk write for an agent's contacts; call Close when done.
 func (s *ContactService) NewBulkWriter(ctx context.Context, ownerID string) *BulkWriter {
 	w := &BulkWriter{s: s, ctx: ctx, jobs: make(chan ContactBatch, 2), errc: make(chan error, 1), owner: ownerID}
+	if s.BulkMemory != nil {
+		w.release = s.BulkMemory()
+	}
 	go w.index()
 	return w
 }
@@ -74,7 +78,11 @@ func (w *BulkWriter) Write(b ContactBatch) error {
 // contacts marked, so the next start indexes them again; the stored contacts stand.
 func (w *BulkWriter) Close() error {
 	close(w.jobs)
-	return <-w.errc
+	err := <-w.errc
+	if w.release != nil {
+		w.release()
+	}
+	return err
 }
 
 // EachContact calls fn for every contact of the agent, active ones first, each in creation order.

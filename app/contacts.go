@@ -25,6 +25,9 @@ type ContactService struct {
 	// SmallMatch is the most matches of a filter put in a column's order from their own sort
 	// values rather than by walking the column's stored order (0: 2500).
 	SmallMatch int
+	// BulkMemory, when set, is called as a bulk write (import, seed) starts, and the function it
+	// returns when the write ends; main uses it to hold the collector to a memory limit meanwhile.
+	BulkMemory func() (release func())
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
