@@ -356,11 +356,19 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	defer m.close()
 
+	listings := &app.ListingService{Store: b.store, Listings: b.store, Index: app.NewSearchIndex(), Outbox: m.outbox,
+		Now: time.Now, BaseURL: cfg.BaseURL, Logger: logger.With("component", "listings")}
+	if n, err := listings.LoadIndex(ctx); err != nil {
+		return fmt.Errorf("load saved searches: %w", err)
+	} else if n > 0 {
+		logger.Info("saved searches loaded", "component", "listings", "n", n)
+	}
+
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
 		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store,
-		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports}
+		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings}
 	b.imports.MaxSize = cfg.ImportMaxSize
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox

@@ -127,6 +127,7 @@ type Store interface {
 	PutPref(ctx context.Context, userID, name string, v any) error
 
 	ImportStore
+	ListingStore
 }
 
 // ContactQuery asks the index for an agent's contacts.

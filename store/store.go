@@ -42,6 +42,10 @@ import (
 //	mb/<id>                          captured message headers, text and HTML JSON
 //	mi/<message-id>                  captured message ID by Message-ID (dedupe; long IDs hashed)
 //	ma/<agent>/<id>                  captured message by sending agent (empty value)
+//	ss/<owner>/<id>                  saved search JSON (with its contact IDs)
+//	si/<id>                          owner of a saved search, so that an ID names one agent's search
+//	sl/<owner>/<contact>/<search>    saved search by contact (empty value)
+//	ls/<id>                          listing JSON
 const (
 	pUser        = "u/"
 	pUserEmail   = "ue/"
@@ -59,6 +63,10 @@ const (
 	pOutbox      = "ob/"
 	pOutboxDue   = "oq/"
 	pOutboxOf    = "oc/"
+	pSearch      = "ss/"
+	pSearchID    = "si/"
+	pSearchLink  = "sl/"
+	pListing     = "ls/"
 )
 
 // sortFields are the orders kept as keys: every list sort, so that an unfiltered list is a walk

@@ -20,6 +20,8 @@ type ContactFormProps struct {
 	GroupName map[string]string
 	AllGroups []*app.Group
 	Mail      []*app.OutMessage // the contact's email activity
+	// Searches are the contact's saved searches; nil leaves the section out.
+	Searches []*app.SavedSearch
 }
 
 // ContactInput is what the form shows: a stored contact or what the user typed.
@@ -132,6 +134,7 @@ func ContactFormPage(p ContactFormProps) g.Node {
 			),
 		),
 		contactGroups(p),
+		contactSearches(p),
 		g.If(p.Contact != nil, EmailActivity(p.Mail)),
 		g.If(p.Contact != nil, statusCard(p)),
 	)
@@ -261,4 +264,11 @@ func AddressRowFields(r AddressRow) g.Node {
 		in("Country", "country", r.Country),
 		removeButton("address"),
 	)
+}
+
+func contactSearches(p ContactFormProps) g.Node {
+	if p.Contact == nil || p.Searches == nil {
+		return nil
+	}
+	return SavedSearchSection(p.Contact.ID, p.Searches)
 }

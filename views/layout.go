@@ -66,6 +66,7 @@ func header(p PageProps) g.Node {
 		g.If(p.User != nil, g.Group{
 			Nav(Aria("label", "Main"),
 				navLink("/contacts", "Contact Management", p.Nav == "contacts"),
+				navLink("/listings", "Listings", p.Nav == "listings"),
 				navLink("/mail", "Mail", p.Nav == "mail"),
 				g.If(p.User != nil && p.User.IsAdmin(), navLink("/agents", "Agents", p.Nav == "agents")),
 			),

@@ -169,6 +169,11 @@ func (s *Server) showContactPage(c echo.Context) error {
 		return err
 	}
 	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all, Mail: mail}
+	if s.opt.Listings != nil {
+		if p.Searches, err = s.opt.Listings.SearchesOf(c.Request().Context(), currentUser(c).ID, ct.ID); err != nil {
+			return err
+		}
+	}
 	switch c.QueryParam("saved") {
 	case "added":
 		p.Notice = "Contact added."
@@ -182,6 +187,10 @@ func (s *Server) showContactPage(c echo.Context) error {
 		p.Notice = "Contact restored."
 	case "groups":
 		p.Notice = "Groups saved."
+	case "search":
+		p.Notice = "Saved search saved."
+	case "search-removed":
+		p.Notice = "Saved search removed."
 	}
 	return render(c, http.StatusOK, views.ContactFormPage(p))
 }

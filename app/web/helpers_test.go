@@ -39,6 +39,7 @@ type harness struct {
 	outbox   *app.Outbox    // queues mail; tests deliver it with Deliver and a mailer of their own
 	mailbox  *store.Mailbox // the sink's captured mail
 	imports  *imports.Service
+	listings *app.ListingService
 }
 
 // syncBuffer collects the server's log lines; handlers write from their own goroutines.
@@ -84,7 +85,10 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	t.Cleanup(mailbox.Close)
 	imp := &imports.Service{Contacts: contacts, Store: st, Dir: t.TempDir(), Logger: logger}
 	t.Cleanup(imp.Close)
+	listings := &app.ListingService{Store: st, Listings: st, Index: app.NewSearchIndex(), Outbox: outbox, Now: time.Now,
+		BaseURL: "http://agentbook.test"}
 	opt := web.Options{
+		Listings:   listings,
 		Imports:    imp,
 		Exports:    &imports.Exporter{Contacts: contacts},
 		Contacts:   contacts,
@@ -100,7 +104,7 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	}
 	e := build(opt)
 	srv := httptest.NewServer(e)
-	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp}
+	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp, listings: listings}
 	t.Cleanup(func() {
 		srv.Close() // runs before the engines close: cleanups run last-in first-out
 		if l := logs.String(); strings.Contains(l, "level=ERROR") {

@@ -98,6 +98,8 @@ type Options struct {
 	ImportMaxSize int64
 	// Exports writes an agent's contacts as CSV or vCard.
 	Exports ExportService
+	// Listings keeps saved searches and listings, and does Reverse Prospecting.
+	Listings ListingService
 }
 
 // Server holds the handlers' dependencies.
@@ -160,6 +162,17 @@ func New(opt Options) *echo.Echo {
 	api.GET("/imports/:id/failed", s.apiFailedRows)
 	api.POST("/imports/:id/undo", s.apiUndoImport)
 	api.GET("/exports", s.apiExport)
+	api.GET("/saved-searches", s.apiListSearches)
+	api.POST("/saved-searches", s.apiCreateSearch)
+	api.GET("/saved-searches/:id", s.apiGetSearch)
+	api.PATCH("/saved-searches/:id", s.apiUpdateSearch)
+	api.PUT("/saved-searches/:id", s.apiUpdateSearch)
+	api.DELETE("/saved-searches/:id", s.apiDeleteSearch)
+	api.GET("/listings", s.apiListListings)
+	api.POST("/listings", s.apiCreateListing)
+	api.GET("/listings/:id", s.apiGetListing)
+	api.PATCH("/listings/:id", s.apiUpdateListing)
+	api.GET("/listings/:id/matches", s.apiListingMatches)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
 	api.PATCH("/groups/:id", s.apiRenameGroup)
@@ -184,6 +197,7 @@ func New(opt Options) *echo.Echo {
 	ui.GET("/login", s.showLoginPage)
 	ui.POST("/login", s.login)
 	ui.POST("/logout", s.logout)
+	ui.GET("/unsubscribe/:owner/:id/:token", s.unsubscribe)
 
 	in := ui.Group("", s.requireSession)
 	in.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/contacts") })
@@ -208,6 +222,17 @@ func New(opt Options) *echo.Echo {
 	in.POST("/contacts/import/:id/undo", s.undoImport)
 	in.GET("/contacts/export", s.showExportPage)
 	in.GET("/contacts/export/download", s.downloadExport)
+	in.GET("/contacts/:id/searches/new", s.showNewSearch)
+	in.POST("/contacts/:id/searches", s.createSearch)
+	in.GET("/searches/:id/edit", s.showEditSearch)
+	in.POST("/searches/:id", s.saveSearch)
+	in.POST("/searches/:id/remove", s.removeSearch)
+	in.GET("/listings", s.showListings)
+	in.GET("/listings/new", s.showNewListing)
+	in.POST("/listings/new", s.createListing)
+	in.GET("/listings/:id", s.showListing)
+	in.POST("/listings/:id", s.saveListing)
+	in.POST("/listings/:id/contact-agents", s.contactAgents)
 	in.GET("/contacts/email", s.showComposeMany)
 	in.POST("/contacts/email", s.emailContacts)
 	in.GET("/contacts/:id", s.showContactPage)
