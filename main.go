@@ -35,6 +35,8 @@ import (
 	"agentbook/mail"
 	"agentbook/search"
 	"agentbook/store"
+
+	"github.com/robfig/cron/v3"
 )
 
 func main() {
@@ -97,16 +99,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // Config is the server's configuration from flags and AGENTBOOK_* environment variables.
 type Config struct {
-	Addr       string
-	Data       string
-	BaseURL    string
-	LogLevel   string
-	SessionTTL time.Duration
+	Addr    string
+	Data    string
+	BaseURL string
+	// baseURLFromAddr is set when --base-url was not given: links then use the address the
+	// server actually listens on (--addr may say port 0 or no host).
+	baseURLFromAddr bool
+	LogLevel        string
+	SessionTTL      time.Duration
 
 	SMTPSink        string   // the embedded sink's address, "off" for none
 	SinkReject      []string // recipient globs the sink refuses with 550 5.1.1
 	SinkMaxSize     int64    // bytes
 	ImportMaxSize   int64    // bytes
+	DigestDaily     string   // cron spec of the daily digests of saved searches
+	DigestWeekly    string   // cron spec of the weekly digests
 	SinkMaxMessages int
 	SMTPRelay       string // host:port; "" delivers to the sink
 	SMTPUser        string
@@ -174,6 +181,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.Var((*globList)(&c.SinkReject), "sink-reject", "comma-separated recipient globs the sink answers with 550 5.1.1 (e.g. *@bounce.test)")
 	fs.Int64Var(&c.SinkMaxSize, "sink-max-size", 10<<20, "largest message the sink accepts, in bytes")
 	fs.Int64Var(&c.ImportMaxSize, "import-max-size", imports.DefaultMaxSize, "largest file an import accepts, in bytes")
+	fs.StringVar(&c.DigestDaily, "digest-daily", "0 8 * * *", "when daily saved-search digests go out (cron: minute hour day month weekday)")
+	fs.StringVar(&c.DigestWeekly, "digest-weekly", "0 8 * * 1", "when weekly saved-search digests go out (cron)")
 	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
 	fs.StringVar(&c.SMTPRelay, "smtp-relay", "", "host:port of the SMTP relay that delivers mail (default: the sink)")
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "relay user name (AUTH PLAIN)")
@@ -189,6 +198,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if c.ImportMaxSize < 1024 {
 		return c, usageError{"--import-max-size must be at least 1024 bytes"}
 	}
+	for name, spec := range map[string]string{"--digest-daily": c.DigestDaily, "--digest-weekly": c.DigestWeekly} {
+		if _, err := cron.ParseStandard(spec); err != nil {
+			return c, usageError{fmt.Sprintf("%s %q: %v", name, spec, err)}
+		}
+	}
 	if c.SinkMaxMessages < 1 {
 		return c, usageError{"--sink-max-messages must be at least 1"}
 	}
@@ -196,7 +210,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return c, usageError{"serve takes no arguments: " + strings.Join(fs.Args(), " ")}
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+		c.BaseURL, c.baseURLFromAddr = "http://"+c.Addr, true
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.SessionTTL < time.Minute {
@@ -364,6 +378,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		logger.Info("saved searches loaded", "component", "listings", "n", n)
 	}
 
+	digests := startDigests(cfg, listings, logger)
+	defer func() { <-digests.Stop().Done() }()
+
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
@@ -376,6 +393,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.baseURLFromAddr {
+		listings.BaseURL = "http://" + publicAddr(ln.Addr())
 	}
 	sock := socketPath(cfg.Data)
 	_ = os.Remove(sock) // a stale socket from a crash; Badger's lock proves no server is running
@@ -420,6 +440,50 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	_ = os.Remove(sock)
 	return nil
+}
+
+// publicAddr is a listening address as a link can use it: an unspecified host (0.0.0.0, ::)
+// becomes localhost.
+func publicAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// startDigests schedules the daily and weekly digests of saved searches. A run never overlaps
+// the previous one and a panic in it is logged, not fatal.
+func startDigests(cfg Config, listings *app.ListingService, logger *slog.Logger) *cron.Cron {
+	log := logger.With("component", "digests")
+	c := cron.New(cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
+	for _, d := range []struct{ spec, schedule string }{{cfg.DigestDaily, app.ScheduleDaily}, {cfg.DigestWeekly, app.ScheduleWeekly}} {
+		schedule := d.schedule
+		if _, err := c.AddFunc(d.spec, func() {
+			start := time.Now()
+			n, err := listings.SendDigests(context.Background(), schedule)
+			if err != nil {
+				log.Error("send digests", "schedule", schedule, "err", err)
+				return
+			}
+			log.Info("digests sent", "schedule", schedule, "emails", n, "took", time.Since(start).Round(time.Millisecond))
+		}); err != nil {
+			log.Error("schedule digests", "spec", d.spec, "err", err) // parseServe checked the spec
+		}
+	}
+	c.Start()
+	return c
+}
+
+// cronLogger adapts slog to cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error(msg, append(kv, "err", err)...)
 }
 
 // mailParts is the running mail machinery: the sink and its mailbox, and the outbox's sender.

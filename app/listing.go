@@ -143,4 +143,17 @@ type ListingStore interface {
 	Listing(ctx context.Context, id string) (*Listing, error)
 	// Listings returns every listing, newest first.
 	Listings(ctx context.Context) ([]*Listing, error)
+	// AddDigest remembers that listings matched a saved search, for its next digest.
+	AddDigest(ctx context.Context, ownerID, searchID string, listingIDs []string) error
+	// PendingDigests returns the listings waiting for each saved search's next digest.
+	PendingDigests(ctx context.Context) ([]DigestItems, error)
+	// ClearDigest forgets digest items once they are sent (or no longer wanted).
+	ClearDigest(ctx context.Context, ownerID, searchID string, listingIDs []string) error
+}
+
+// DigestItems are the listings waiting for one saved search's next digest.
+type DigestItems struct {
+	OwnerID    string
+	SearchID   string
+	ListingIDs []string
 }

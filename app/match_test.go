@@ -214,7 +214,7 @@ func TestSearchIndexAgreesWithMatches(t *testing.T) {
 	cities := []string{"San Jose", "san  jose", "SAN JOSE ", "Montréal", "montreal", "Québec", "Oakland",
 		"Fremont", "Tromsø", "", "95112"}
 	zips := []string{"95112", " 95112", "95113", "H2X 1Y4", "h2x1y4", "94601", ""}
-	types := app.PropertyTypes()
+	types := append(app.PropertyTypes(), "castle", "Condo", "")
 	pick := func(from []string, most int) []string {
 		out := make([]string, r.IntN(most+1))
 		for i := range out {
@@ -239,7 +239,7 @@ func TestSearchIndexAgreesWithMatches(t *testing.T) {
 	listing := func() *app.Listing {
 		l := &app.Listing{
 			City: cities[r.IntN(len(cities))], PostalCode: zips[r.IntN(len(zips))],
-			Price: int64(r.IntN(16)) * 100_000, Beds: r.IntN(6), Baths: float64(r.IntN(6)) / 2,
+			Price: int64(r.IntN(17)-1) * 100_000, Beds: r.IntN(6), Baths: float64(r.IntN(6)) / 2,
 			Area: r.IntN(5) * 500, PropertyType: types[r.IntN(len(types))], Status: app.ListingActive,
 		}
 		if r.IntN(10) == 0 {

@@ -331,54 +331,37 @@ func (s *ListingService) AllListings(ctx context.Context) ([]*Listing, error) {
 	return s.Listings.Listings(ctx)
 }
 
-// notify emails the contacts of every ASAP saved search the listing matches: to the primary
-// address and those with Notify on, never to an inactive contact or an address known to be
-// invalid. The outbox checks the other addresses before sending and marks the bad ones, which
-// raises Action Required. Each email carries the search's unsubscribe link.
+// notify emails the contacts of every ASAP saved search the listing matches, and files it for
+// the next digest of the daily and weekly ones.
 func (s *ListingService) notify(ctx context.Context, l *Listing) (*NotifyResult, error) {
 	res := &NotifyResult{}
 	matches := s.Index.Match(l)
 	res.Matched = len(matches)
-	if s.Outbox == nil {
-		return res, nil
-	}
 	agents := map[string]*User{}
 	var out []*OutMessage
 	for _, ss := range matches {
-		if ss.Schedule != ScheduleASAP {
+		switch ss.Schedule {
+		case ScheduleDaily, ScheduleWeekly:
+			if err := s.Listings.AddDigest(ctx, ss.OwnerID, ss.ID, []string{l.ID}); err != nil {
+				return res, err
+			}
+			continue
+		case ScheduleASAP:
+		default:
 			continue
 		}
-		agent, ok := agents[ss.OwnerID]
-		if !ok {
-			u, err := s.Store.User(ctx, ss.OwnerID)
-			if err != nil {
-				return res, err
-			}
-			agent, agents[ss.OwnerID] = u, u
+		agent, err := s.agent(ctx, agents, ss.OwnerID)
+		if err != nil {
+			return res, err
 		}
-		for _, cid := range ss.ContactIDs {
-			c, err := s.Store.Contact(ctx, ss.OwnerID, cid)
-			if ErrorCode(err) == ENOTFOUND {
-				continue
-			}
-			if err != nil {
-				return res, err
-			}
-			if c.Status != StatusActive {
-				continue
-			}
-			for _, e := range c.Emails {
-				if (!e.Primary && !e.Notify) || e.Status == EmailInvalid || EmailSyntaxError(e.Address) != "" {
-					continue
-				}
-				out = append(out, &OutMessage{OwnerID: agent.ID, ContactID: c.ID, Kind: MailListing,
-					FromName: agent.Name, From: agent.Email, To: e.Address,
-					Subject: "New listing for \"" + ss.Name + "\": " + listingTitle(l),
-					Text:    s.listingText(c, ss, l, agent)})
-			}
+		ms, err := s.searchMail(ctx, agent, ss, "New listing for \""+ss.Name+"\": "+listingTitle(l),
+			func(c *Contact) string { return s.listingText(c, ss, []*Listing{l}, agent) })
+		if err != nil {
+			return res, err
 		}
+		out = append(out, ms...)
 	}
-	if len(out) == 0 {
+	if len(out) == 0 || s.Outbox == nil {
 		return res, nil
 	}
 	if err := s.Outbox.Enqueue(ctx, out...); err != nil {
@@ -386,6 +369,105 @@ func (s *ListingService) notify(ctx context.Context, l *Listing) (*NotifyResult,
 	}
 	res.Queued = len(out)
 	return res, nil
+}
+
+func (s *ListingService) agent(ctx context.Context, cache map[string]*User, id string) (*User, error) {
+	if u, ok := cache[id]; ok {
+		return u, nil
+	}
+	u, err := s.Store.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cache[id] = u
+	return u, nil
+}
+
+// searchMail makes one email per address of the search's contacts: the primary address and
+// those with Notify on, never to an inactive contact or an address known to be invalid. The
+// outbox checks the other addresses before sending and marks the bad ones, which raises Action
+// Required.
+func (s *ListingService) searchMail(ctx context.Context, agent *User, ss *SavedSearch, subject string, text func(*Contact) string) ([]*OutMessage, error) {
+	var out []*OutMessage
+	for _, cid := range ss.ContactIDs {
+		c, err := s.Store.Contact(ctx, ss.OwnerID, cid)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Status != StatusActive {
+			continue
+		}
+		for _, e := range c.Emails {
+			if (!e.Primary && !e.Notify) || e.Status == EmailInvalid || EmailSyntaxError(e.Address) != "" {
+				continue
+			}
+			out = append(out, &OutMessage{OwnerID: agent.ID, ContactID: c.ID, Kind: MailListing,
+				FromName: agent.Name, From: agent.Email, To: e.Address, Subject: subject, Text: text(c)})
+		}
+	}
+	return out, nil
+}
+
+// SendDigests sends the digests of the saved searches on schedule (daily or weekly) that have
+// listings waiting: one email per address with every waiting listing still active. It returns
+// how many emails it queued. Listings waiting for a search whose notifications were turned off
+// are dropped.
+func (s *ListingService) SendDigests(ctx context.Context, schedule string) (int, error) {
+	pending, err := s.Listings.PendingDigests(ctx)
+	if err != nil {
+		return 0, err
+	}
+	agents := map[string]*User{}
+	sent := 0
+	for _, d := range pending {
+		ss, err := s.Listings.SavedSearch(ctx, d.OwnerID, d.SearchID)
+		if ErrorCode(err) == ENOTFOUND || (err == nil && (ss.Schedule == ScheduleOff || ss.Schedule == ScheduleASAP)) {
+			if err := s.Listings.ClearDigest(ctx, d.OwnerID, d.SearchID, d.ListingIDs); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if err != nil {
+			return sent, err
+		}
+		if ss.Schedule != schedule {
+			continue
+		}
+		var ls []*Listing
+		for _, id := range d.ListingIDs {
+			l, err := s.Listings.Listing(ctx, id)
+			if err == nil && l.Status == ListingActive {
+				ls = append(ls, l)
+			}
+		}
+		if len(ls) > 0 && s.Outbox != nil {
+			agent, err := s.agent(ctx, agents, ss.OwnerID)
+			if err != nil {
+				return sent, err
+			}
+			subject := fmt.Sprintf("%d new listings for \"%s\"", len(ls), ss.Name)
+			if len(ls) == 1 {
+				subject = "New listing for \"" + ss.Name + "\": " + listingTitle(ls[0])
+			}
+			ms, err := s.searchMail(ctx, agent, ss, subject, func(c *Contact) string { return s.listingText(c, ss, ls, agent) })
+			if err != nil {
+				return sent, err
+			}
+			if len(ms) > 0 {
+				if err := s.Outbox.Enqueue(ctx, ms...); err != nil {
+					return sent, err
+				}
+				sent += len(ms)
+			}
+		}
+		if err := s.Listings.ClearDigest(ctx, d.OwnerID, d.SearchID, d.ListingIDs); err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
 }
 
 // listingTitle is "123 Main St, Springfield — $450,000".
@@ -416,15 +498,22 @@ func ListingFacts(l *Listing) string {
 	return strings.Join(append(parts, l.PropertyType), " · ")
 }
 
-func (s *ListingService) listingText(c *Contact, ss *SavedSearch, l *Listing, agent *User) string {
-	greet := "Hello"
+func (s *ListingService) listingText(c *Contact, ss *SavedSearch, ls []*Listing, agent *User) string {
+	var b strings.Builder
+	b.WriteString("Hello")
 	if c.FirstName != "" {
-		greet += " " + c.FirstName
+		b.WriteString(" " + c.FirstName)
 	}
-	return fmt.Sprintf("%s,\n\nA new listing matches your saved search \"%s\":\n\n  %s\n  %s\n  %s\n  %s\n\n"+
-		"Reply to this email to see it.\n\n-- \n%s\n\nStop these emails for \"%s\": %s\n",
-		greet, ss.Name, l.Address, strings.Join(nonEmpty(l.City, l.PostalCode), " "), FormatPrice(l.Price), ListingFacts(l),
-		signature(agent), ss.Name, s.UnsubscribeURL(ss))
+	if len(ls) == 1 {
+		fmt.Fprintf(&b, ",\n\nA new listing matches your saved search \"%s\":\n\n", ss.Name)
+	} else {
+		fmt.Fprintf(&b, ",\n\n%d new listings match your saved search \"%s\":\n\n", len(ls), ss.Name)
+	}
+	for _, l := range ls {
+		fmt.Fprintf(&b, "  %s\n  %s\n  %s\n  %s\n\n", l.Address, strings.Join(nonEmpty(l.City, l.PostalCode), " "), FormatPrice(l.Price), ListingFacts(l))
+	}
+	fmt.Fprintf(&b, "Reply to this email to see them.\n\n-- \n%s\n\nStop these emails for \"%s\": %s\n", signature(agent), ss.Name, s.UnsubscribeURL(ss))
+	return b.String()
 }
 
 // UnsubscribeURL is the one-click link that turns a saved search's notifications off.
@@ -525,8 +614,12 @@ func (s *ListingService) ContactAgents(ctx context.Context, viewer *User, listin
 	}
 	var out []*OutMessage
 	for _, a := range p.Others {
-		text := fmt.Sprintf("Hello %s,\n\n%d of your contacts have a saved search that matches my listing:\n\n  %s\n  %s %s\n  %s\n  %s\n\n",
-			a.Name, a.Count, l.Address, l.City, l.PostalCode, FormatPrice(l.Price), ListingFacts(l))
+		who := fmt.Sprintf("%d of your contacts have saved searches", a.Count)
+		if a.Count == 1 {
+			who = "One of your contacts has a saved search"
+		}
+		text := fmt.Sprintf("Hello %s,\n\n%s that match my listing:\n\n  %s\n  %s\n  %s\n  %s\n\n",
+			a.Name, who, l.Address, strings.Join(nonEmpty(l.City, l.PostalCode), " "), FormatPrice(l.Price), ListingFacts(l))
 		if note != "" {
 			text += note + "\n\n"
 		}

@@ -278,3 +278,57 @@ func (s *Store) Listings(_ context.Context) ([]*app.Listing, error) {
 	})
 	return out, nil
 }
+
+// AddDigest implements app.ListingStore.
+func (s *Store) AddDigest(_ context.Context, ownerID, searchID string, listingIDs []string) error {
+	err := s.update(func(txn *badger.Txn) error {
+		for _, id := range listingIDs {
+			if err := txn.Set([]byte(pDigest+ownerID+"/"+searchID+"/"+id), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: add digest items of %s: %w", searchID, err)
+	}
+	return nil
+}
+
+// PendingDigests implements app.ListingStore.
+func (s *Store) PendingDigests(_ context.Context) ([]app.DigestItems, error) {
+	var out []app.DigestItems
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, k := range keys(txn, pDigest, 0) {
+			parts := strings.Split(strings.TrimPrefix(k, pDigest), "/")
+			if len(parts) != 3 {
+				continue
+			}
+			if n := len(out); n == 0 || out[n-1].SearchID != parts[1] || out[n-1].OwnerID != parts[0] {
+				out = append(out, app.DigestItems{OwnerID: parts[0], SearchID: parts[1]})
+			}
+			out[len(out)-1].ListingIDs = append(out[len(out)-1].ListingIDs, parts[2])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: pending digests: %w", err)
+	}
+	return out, nil
+}
+
+// ClearDigest implements app.ListingStore.
+func (s *Store) ClearDigest(_ context.Context, ownerID, searchID string, listingIDs []string) error {
+	err := s.update(func(txn *badger.Txn) error {
+		for _, id := range listingIDs {
+			if err := txn.Delete([]byte(pDigest + ownerID + "/" + searchID + "/" + id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: clear digest items of %s: %w", searchID, err)
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ import (
 //	ob/<id>                          outbox message JSON
 //	oq/<due unix nanos, 20 digits>/<id>   queued outbox message by next attempt time
 //	oc/<owner>/<contact>/<id>        outbox message by contact (email activity)
+//	dg/<owner>/<search>/<listing>    a listing waiting for the saved search's next digest (empty value)
 //	mm/<id>                          captured (sink) message summary JSON: no headers or bodies
 //	mb/<id>                          captured message headers, text and HTML JSON
 //	mi/<message-id>                  captured message ID by Message-ID (dedupe; long IDs hashed)
@@ -67,6 +68,7 @@ const (
 	pSearchID    = "si/"
 	pSearchLink  = "sl/"
 	pListing     = "ls/"
+	pDigest      = "dg/"
 )
 
 // sortFields are the orders kept as keys: every list sort, so that an unfiltered list is a walk

@@ -181,7 +181,10 @@ func ListingsPage(p ListingsProps) g.Node {
 	return Layout(p.PageProps,
 		Div(Class("page-head"),
 			H1(g.Text("Listings")),
-			A(Class("button primary"), ID("listing-add"), Href("/listings/new"), g.Text("Add listing")),
+			Div(Class("head-actions"),
+				A(ID("listing-import"), Href("/listings/import"), g.Text("Import listings")),
+				A(Class("button primary"), ID("listing-add"), Href("/listings/new"), g.Text("Add listing")),
+			),
 		),
 		P(Class("lead"), g.Text("Every agent in the office sees every listing. A new listing, or a new price or status, emails the contacts whose saved searches it matches, and its page shows Reverse Prospecting: which agents have clients looking for it.")),
 		Alert("success", p.Notice),
@@ -214,7 +217,15 @@ type ListingInput struct {
 func ListingInputOf(l *app.Listing) ListingInput {
 	return ListingInput{Address: l.Address, City: l.City, PostalCode: l.PostalCode, Price: fmt.Sprint(l.Price),
 		Beds: fmt.Sprint(l.Beds), Baths: strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.1f", l.Baths), "0"), "."),
-		Area: fmt.Sprint(l.Area), PropertyType: l.PropertyType, Status: l.Status, AgentID: l.AgentID, Version: l.Version}
+		Area: areaText(l.Area), PropertyType: l.PropertyType, Status: l.Status, AgentID: l.AgentID, Version: l.Version}
+}
+
+// areaText is a living area for the form: empty when unknown (0), as it was typed.
+func areaText(a int) string {
+	if a == 0 {
+		return ""
+	}
+	return fmt.Sprint(a)
 }
 
 // ListingFormProps fills Add listing, and the edit form on a listing's page.

@@ -39,7 +39,8 @@ func (s *Server) importMax() int64 {
 
 // isUpload reports whether a request is an import upload, which may be larger than a form.
 func isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && (r.URL.Path == "/contacts/import" || r.URL.Path == "/api/v1/imports")
+	return r.Method == http.MethodPost && (r.URL.Path == "/contacts/import" || r.URL.Path == "/api/v1/imports" ||
+		r.URL.Path == "/listings/import")
 }
 
 // bodyLimit caps request bodies: 2 MB, or the import size limit (plus the form around the

@@ -324,7 +324,10 @@ func (s *Server) showListing(c echo.Context) error {
 		notice = "Listing saved. Notification emails queued: " + n + "."
 	}
 	if n := c.QueryParam("sent"); n != "" {
-		notice = "Email queued to " + n + " agent(s)."
+		notice = "Email queued to " + n + " agents."
+		if n == "1" {
+			notice = "Email queued to the agent."
+		}
 	}
 	return s.renderListing(c, http.StatusOK, l, views.ListingInputOf(l), nil, notice)
 }

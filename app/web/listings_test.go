@@ -224,3 +224,58 @@ func TestSavedSearchAndListingAPI(t *testing.T) {
 		t.Errorf("delete: %d", del.status)
 	}
 }
+
+// TestReverseProspectingPrivacy has agent B list a house that agent A's contacts are searching
+// for, contact A about it, and then read every page, fragment and API answer B can reach, and
+// every email B sent: none may show a detail of A's contacts or searches.
+func TestReverseProspectingPrivacy(t *testing.T) {
+	o := newProspectingOffice(t)
+	h, ctx := o.h, context.Background()
+	bb := h.loggedIn(t, "b@example.com")
+	tok := h.token(t, "b@example.com")
+	l, res, err := h.listings.AddListing(ctx, o.b, &app.Listing{Address: "12 Elm St", City: "Springfield", Price: 450000, Beds: 3,
+		Baths: 2, PropertyType: "house"})
+	if err != nil || res.Matched != 1 {
+		t.Fatalf("listing: %v %+v", err, res)
+	}
+	if _, err := h.listings.ContactAgents(ctx, o.b, l.ID, "Open house Saturday."); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	check := func(what, body string) {
+		t.Helper()
+		checked++
+		if l := leaked(body); len(l) > 0 {
+			t.Errorf("%s shows %v of A's contacts:\n%.400s", what, l, body)
+		}
+	}
+	for _, r := range h.echo.Routes() {
+		if r.Method != http.MethodGet || strings.HasPrefix(r.Path, "/unsubscribe/") || strings.HasPrefix(r.Path, "/static") ||
+			strings.HasPrefix(r.Path, "/vendor") || strings.Contains(r.Path, "*") {
+			continue
+		}
+		path := strings.ReplaceAll(r.Path, "/listings/:id", "/listings/"+l.ID)
+		if strings.Contains(path, "/:") {
+			continue // other IDs are walked by TestAuthorizationWalk
+		}
+		if strings.HasPrefix(path, "/api/") {
+			check("GET "+path, h.api(t, tok, http.MethodGet, path, nil).body)
+			continue
+		}
+		check("GET "+path, bb.get(t, path).body)
+		check("GET "+path+" (htmx)", bb.get(t, path, htmx("contact-list")).body)
+	}
+	check("the listing's matches", h.api(t, tok, http.MethodGet, "/api/v1/listings/"+l.ID+"/matches", nil).body)
+	due, err := h.outbox.Store.DueMail(ctx, time.Now().Add(time.Hour), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range due {
+		if m.OwnerID == o.b.ID {
+			check("B's email to "+m.To, m.Subject+"\n"+m.Text+m.HTML)
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d answers checked", checked)
+	}
+}

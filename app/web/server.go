@@ -230,6 +230,8 @@ func New(opt Options) *echo.Echo {
 	in.GET("/listings", s.showListings)
 	in.GET("/listings/new", s.showNewListing)
 	in.POST("/listings/new", s.createListing)
+	in.GET("/listings/import", s.showListingImport)
+	in.POST("/listings/import", s.importListings)
 	in.GET("/listings/:id", s.showListing)
 	in.POST("/listings/:id", s.saveListing)
 	in.POST("/listings/:id/contact-agents", s.contactAgents)
