@@ -169,33 +169,36 @@ func (s *Server) apiUpdateListing(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"listing": l, "matched": res.Matched, "notified": res.Queued})
 }
 
-// apiListingMatches: GET /api/v1/listings/{id}/matches — Reverse Prospecting: the caller's own
-// matching contacts, and other agents with a count only.
+// apiListingMatches: GET /api/v1/listings/{id}/matches — Reverse Prospecting:
+// {"own":[contacts],"others":[{"agent":{"name","email","phone"},"count"}]}. The caller's own
+// matching contacts in full; of other agents' contacts only a count.
 func (s *Server) apiListingMatches(c echo.Context) error {
 	rp, err := s.opt.Listings.ReverseProspecting(c.Request().Context(), currentUser(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	type own struct {
-		ContactID string `json:"contact_id"`
-		Name      string `json:"name"`
-		Search    string `json:"search"`
+	names, err := s.groupNames(c, currentUser(c).ID)
+	if err != nil {
+		return err
 	}
 	type agent struct {
-		Name    string `json:"name"`
-		Email   string `json:"email"`
-		Phone   string `json:"phone"`
-		Matches int    `json:"matches"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+		Phone string `json:"phone"`
+	}
+	type other struct {
+		Agent agent `json:"agent"`
+		Count int   `json:"count"`
 	}
 	out := struct {
-		Own    []own   `json:"own"`
-		Agents []agent `json:"agents"`
-	}{Own: []own{}, Agents: []agent{}}
+		Own    []contactJSON `json:"own"`
+		Others []other       `json:"others"`
+	}{Own: []contactJSON{}, Others: []other{}}
 	for _, m := range rp.Own {
-		out.Own = append(out.Own, own{ContactID: m.Contact.ID, Name: m.Contact.DisplayName(), Search: m.Search})
+		out.Own = append(out.Own, toJSON(m.Contact, names))
 	}
 	for _, a := range rp.Others {
-		out.Agents = append(out.Agents, agent{Name: a.Name, Email: a.Email, Phone: a.Phone, Matches: a.Count})
+		out.Others = append(out.Others, other{Agent: agent{Name: a.Name, Email: a.Email, Phone: a.Phone}, Count: a.Count})
 	}
 	return c.JSON(http.StatusOK, out)
 }

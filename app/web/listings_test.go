@@ -126,10 +126,14 @@ func TestANewListingEmailsASAPSearchesAndShowsReverseProspecting(t *testing.T) {
 	}
 	id := strings.TrimPrefix(strings.Split(loc, "?")[0], "/listings/")
 	api := h.api(t, h.token(t, "b@example.com"), http.MethodGet, "/api/v1/listings/"+id+"/matches", nil)
-	if l := leaked(api.body); len(l) > 0 || !strings.Contains(api.body, `"matches":1`) {
+	if l := leaked(api.body); len(l) > 0 || !strings.Contains(api.body, `"others":[{"agent":{"name":"Agent A","email":"a@example.com","phone":""},"count":1}]`) ||
+		!strings.Contains(api.body, `"own":[]`) {
 		t.Errorf("B's API matches: %s (leaks %v)", api.body, l)
 	}
 	// A's view of the same listing: the contact in full.
+	if own := h.api(t, h.token(t, "a@example.com"), http.MethodGet, "/api/v1/listings/"+id+"/matches", nil).body; !strings.Contains(own, `"first_name":"Zebulon"`) {
+		t.Errorf("A's API matches: %s", own)
+	}
 	ap := h.loggedIn(t, "a@example.com").get(t, "/listings/"+id)
 	if got := ap.text("#own-matches"); !strings.Contains(got, "Zebulon Quixotic") || ap.find("#agent-matches").Length() != 0 {
 		t.Errorf("A's own matches = %q", got)
