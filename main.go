@@ -381,11 +381,15 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	digests := startDigests(cfg, listings, logger)
 	defer func() { <-digests.Stop().Done() }()
 
+	portal := &app.PortalService{Store: b.store, Contacts: b.contacts, Outbox: m.outbox, Now: time.Now, BaseURL: cfg.BaseURL,
+		Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5), Logger: logger.With("component", "portal")}
+	b.contacts.AfterDelete = portal.RemoveAccount
+
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
 		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store,
-		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings}
+		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings, Portal: portal}
 	b.imports.MaxSize = cfg.ImportMaxSize
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox
@@ -396,6 +400,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	if cfg.baseURLFromAddr {
 		listings.BaseURL = "http://" + publicAddr(ln.Addr())
+		portal.BaseURL = listings.BaseURL
 	}
 	sock := socketPath(cfg.Data)
 	_ = os.Remove(sock) // a stale socket from a crash; Badger's lock proves no server is running

@@ -25,6 +25,8 @@ type ContactService struct {
 	// SmallMatch is the most matches of a filter put in a column's order from their own sort
 	// values rather than by walking the column's stored order (0: 2500).
 	SmallMatch int
+	// AfterDelete, when set, is called once a contact is deleted (its portal account goes too).
+	AfterDelete func(ctx context.Context, contactID string) error
 	// BulkMemory, when set, is called as a bulk write (import, seed) starts, and the function it
 	// returns when the write ends; main uses it to hold the collector to a memory limit meanwhile.
 	BulkMemory func() (release func())
@@ -152,6 +154,11 @@ func staleError(cur *Contact) error {
 func (s *ContactService) Delete(ctx context.Context, ownerID, id string) error {
 	if err := s.Store.DeleteContact(ctx, ownerID, id); err != nil {
 		return err
+	}
+	if s.AfterDelete != nil {
+		if err := s.AfterDelete(ctx, id); err != nil {
+			return err
+		}
 	}
 	return s.Indexer.Sync(ctx, id)
 }

@@ -128,6 +128,7 @@ type Store interface {
 
 	ImportStore
 	ListingStore
+	PortalStore
 }
 
 // ContactQuery asks the index for an agent's contacts.

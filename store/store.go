@@ -47,6 +47,15 @@ import (
 //	si/<id>                          owner of a saved search, so that an ID names one agent's search
 //	sl/<owner>/<contact>/<search>    saved search by contact (empty value)
 //	ls/<id>                          listing JSON
+//	pa/<contact>                     portal account JSON
+//	pu/<lower username>              portal account's contact ID by username
+//	po/<owner>/<contact>             the contact has a portal account (empty value)
+//	pk/<link id>                     portal set-password link JSON
+//	pl/<contact>/<link id>           portal link by contact (empty value)
+//	ps/<session id>                  portal session JSON
+//	pz/<contact>/<session id>        portal session by contact (empty value)
+//	pm/<owner>/<contact>/<id>        portal message JSON (ULID IDs: key order is time order)
+//	ae/<owner>/<contact>/<id>        activity event JSON (ULID IDs: key order is time order)
 const (
 	pUser        = "u/"
 	pUserEmail   = "ue/"
@@ -69,6 +78,17 @@ const (
 	pSearchLink  = "sl/"
 	pListing     = "ls/"
 	pDigest      = "dg/"
+
+	// client portal and activity
+	pPortal       = "pa/"
+	pPortalUser   = "pu/"
+	pPortalOf     = "po/"
+	pPortalLink   = "pk/"
+	pPortalLinkOf = "pl/"
+	pPortalSess   = "ps/"
+	pPortalSessOf = "pz/"
+	pPortalMsg    = "pm/"
+	pActivity     = "ae/"
 )
 
 // sortFields are the orders kept as keys: every list sort, so that an unfiltered list is a walk

@@ -24,6 +24,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // password is the password every test agent gets.
@@ -40,6 +41,7 @@ type harness struct {
 	mailbox  *store.Mailbox // the sink's captured mail
 	imports  *imports.Service
 	listings *app.ListingService
+	portal   *app.PortalService
 }
 
 // syncBuffer collects the server's log lines; handlers write from their own goroutines.
@@ -87,7 +89,11 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	t.Cleanup(imp.Close)
 	listings := &app.ListingService{Store: st, Listings: st, Index: app.NewSearchIndex(), Outbox: outbox, Now: time.Now,
 		BaseURL: "http://agentbook.test"}
+	portal := &app.PortalService{Store: st, Contacts: contacts, Outbox: outbox, Now: time.Now, BaseURL: "http://agentbook.test",
+		Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5), BcryptCost: bcrypt.MinCost, Logger: logger}
+	contacts.AfterDelete = portal.RemoveAccount
 	opt := web.Options{
+		Portal:     portal,
 		Listings:   listings,
 		Imports:    imp,
 		Exports:    &imports.Exporter{Contacts: contacts},
@@ -104,7 +110,7 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	}
 	e := build(opt)
 	srv := httptest.NewServer(e)
-	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp, listings: listings}
+	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp, listings: listings, portal: portal}
 	t.Cleanup(func() {
 		srv.Close() // runs before the engines close: cleanups run last-in first-out
 		if l := logs.String(); strings.Contains(l, "level=ERROR") {

@@ -100,6 +100,8 @@ type Options struct {
 	Exports ExportService
 	// Listings keeps saved searches and listings, and does Reverse Prospecting.
 	Listings ListingService
+	// Portal runs the client portal and its accounts.
+	Portal PortalService
 }
 
 // Server holds the handlers' dependencies.
