@@ -384,6 +384,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	portal := &app.PortalService{Store: b.store, Contacts: b.contacts, Outbox: m.outbox, Now: time.Now, BaseURL: cfg.BaseURL,
 		Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5), Logger: logger.With("component", "portal")}
 	b.contacts.AfterDelete = portal.RemoveAccount
+	defer portal.Close() // runs before the store closes (b.close was deferred first)
 
 	opts := web.Options{Contacts: b.contacts, Accounts: b.accounts, Static: embed.Static, Logger: logger,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,

@@ -45,7 +45,11 @@ type PortalService struct {
 	dummyHash []byte
 	bulkMu    sync.Mutex
 	bulk      map[string]*BulkPortalResult
+	bulkWG    sync.WaitGroup
 }
+
+// Close waits for the Create Portal Accounts runs still going (before the store closes).
+func (s *PortalService) Close() { s.bulkWG.Wait() }
 
 func (s *PortalService) now() time.Time { return s.Now().UTC() }
 
@@ -278,7 +282,9 @@ func (s *PortalService) StartBulk(ctx context.Context, agent *User, invite bool)
 	r := &BulkPortalResult{ID: NewID(), OwnerID: agent.ID, Invite: invite}
 	s.bulk[r.ID] = r
 	s.bulkMu.Unlock()
+	s.bulkWG.Add(1)
 	go func() {
+		defer s.bulkWG.Done()
 		if err := s.runBulk(context.WithoutCancel(ctx), agent, r); err != nil {
 			s.bulkMu.Lock()
 			r.Err = "Stopped: " + ErrorMessage(err)

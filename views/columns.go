@@ -18,11 +18,14 @@ type Column struct {
 	class string
 	text  func(c *app.Contact) string                                   // a plain-text cell
 	cell  func(w *htmlWriter, c *app.Contact, groups map[string]string) // any other cell's content
+	// viewCell writes a cell that needs more of the list than group names (Portal).
+	viewCell func(w *htmlWriter, c *app.Contact, v ListView)
 }
 
 // Column keys. Name is always shown: it is how a row opens.
 const (
-	ColName = "name"
+	ColName   = "name"
+	ColPortal = "portal" // needs ListView.Portal: the handler looks the accounts up only when it is shown
 )
 
 // AllColumns lists every column in the order Customize Contact List offers them.
@@ -46,20 +49,24 @@ func AllColumns() []Column {
 		{Key: "created", Label: "Created", Sort: app.SortCreated, class: "when", cell: func(w *htmlWriter, c *app.Contact, _ map[string]string) { w.when(c.CreatedAt) }},
 		{Key: "updated", Label: "Updated", Sort: app.SortUpdated, class: "when", cell: func(w *htmlWriter, c *app.Contact, _ map[string]string) { w.when(c.UpdatedAt) }},
 		{Key: "notes", Label: "Notes", class: "notes", text: func(c *app.Contact) string { return firstLine(c.Notes, 80) }},
+		{Key: ColPortal, Label: "Portal", class: "portal", viewCell: portalCell},
 	}
 }
 
 // td writes the column's cell for c.
-func (col Column) td(w *htmlWriter, c *app.Contact, groups map[string]string) {
+func (col Column) td(w *htmlWriter, c *app.Contact, v ListView) {
 	w.raw("<td")
 	if col.class != "" {
 		w.raw(` class="`, col.class, `"`)
 	}
 	w.raw(` data-col="`, col.Key, `">`)
-	if col.text != nil {
+	switch {
+	case col.text != nil:
 		w.esc(col.text(c))
-	} else {
-		col.cell(w, c, groups)
+	case col.viewCell != nil:
+		col.viewCell(w, c, v)
+	default:
+		col.cell(w, c, v.GroupNames)
 	}
 	w.raw("</td>")
 }
@@ -156,6 +163,28 @@ func emailStatusCell(w *htmlWriter, c *app.Contact, _ map[string]string) {
 		w.raw(`<span class="email-valid">Verified</span>`)
 	case app.EmailUnknown:
 		w.raw(`<span class="more">Not checked</span>`)
+	}
+}
+
+// portalCell is the contact's portal account: "—" when none, else whether they were invited or
+// when they last logged in. It stays empty when the accounts were not looked up (a single row
+// re-rendered after an inline edit).
+func portalCell(w *htmlWriter, c *app.Contact, v ListView) {
+	if v.Portal == nil {
+		return
+	}
+	a := v.Portal[c.ID]
+	switch {
+	case a == nil:
+		w.raw(`<span class="more" title="No portal account">—</span>`)
+	case !a.LastLoginAt.IsZero():
+		w.raw(`<span class="portal-login">Last login `)
+		w.when(a.LastLoginAt)
+		w.raw(`</span>`)
+	case !a.InvitedAt.IsZero():
+		w.raw(`<span class="portal-invited">Invited</span>`)
+	default:
+		w.raw(`<span class="portal-uninvited">Not invited</span>`)
 	}
 }
 

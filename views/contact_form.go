@@ -22,6 +22,8 @@ type ContactFormProps struct {
 	Mail      []*app.OutMessage // the contact's email activity
 	// Searches are the contact's saved searches; nil leaves the section out.
 	Searches []*app.SavedSearch
+	// Portal is the contact's client portal; nil leaves the section out.
+	Portal *ContactPortal
 }
 
 // ContactInput is what the form shows: a stored contact or what the user typed.
@@ -135,6 +137,7 @@ func ContactFormPage(p ContactFormProps) g.Node {
 		),
 		contactGroups(p),
 		contactSearches(p),
+		contactPortal(p),
 		g.If(p.Contact != nil, EmailActivity(p.Mail)),
 		g.If(p.Contact != nil, statusCard(p)),
 	)

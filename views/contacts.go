@@ -32,18 +32,23 @@ type ContactListProps struct {
 	Query      ListQuery
 	Next, Prev string // encoded cursors; "" when there is no such page
 	Message    string // an error to show in place of rows
+	// Portal holds the portal accounts of the page's contacts (contact ID → account; no entry
+	// when none), looked up only when the Portal column is shown; nil otherwise.
+	Portal map[string]*app.PortalAccount
 }
 
-// View is how the list shows a row: its columns and group names.
+// View is how the list shows a row: its columns, group names and portal accounts.
 func (p ContactListProps) View() ListView {
-	return ListView{Columns: p.Columns, GroupNames: p.GroupNames}
+	return ListView{Columns: p.Columns, GroupNames: p.GroupNames, Portal: p.Portal}
 }
 
-// ListView is what a row needs besides its contact: the agent's columns and group names.
+// ListView is what a row needs besides its contact: the agent's columns and group names, and
+// the portal accounts for the Portal column.
 type ListView struct {
 	Columns    []string // nil for DefaultColumns
 	GroupNames map[string]string
-	resolved   []Column // the columns of Columns, worked out once per list
+	Portal     map[string]*app.PortalAccount // nil when not looked up: the Portal cell stays empty
+	resolved   []Column                      // the columns of Columns, worked out once per list
 }
 
 func (v ListView) columns() []Column {
@@ -143,6 +148,13 @@ type QuickAddProps struct {
 	Duplicates                 []*app.Contact // the agent's contacts that already have Email
 	Added                      *app.Contact   // the contact just added, for the confirmation
 	Hidden                     bool           // the agent collapsed the bar (Show/Hide Quick Add)
+	// Portal is the Portal box: create the contact's portal account and send the invitation.
+	Portal bool
+	// PortalNote says what went wrong with the Portal box for the contact just added ("No
+	// portal: …"); the contact is kept.
+	PortalNote string
+	// Invited is set when the contact just added got a portal account and the invitation.
+	Invited bool
 }
 
 // QuickAddSlot holds the Quick Add bar, or nothing while the agent has it hidden; the Collapse
@@ -169,11 +181,18 @@ func QuickAddForm(p QuickAddProps) g.Node {
 			FieldInput(Field{Label: "First name", Name: "first_name", ID: "qa-first", Value: p.FirstName, Error: p.Errors["first_name"], Autocomplete: "off"}),
 			FieldInput(Field{Label: "Last name", Name: "last_name", ID: "qa-last", Value: p.LastName, Error: p.Errors["last_name"], Autocomplete: "off"}),
 			FieldInput(Field{Label: "Email", Name: "email", ID: "qa-email", Type: "email", Value: p.Email, Error: p.Errors["email"], Autocomplete: "off"}),
+			Div(Class("field checkbox qa-portal"),
+				Input(ID("qa-portal"), Type("checkbox"), Name("portal"), Value("1"), g.If(p.Portal, Checked()), Aria("describedby", "qa-portal-hint")),
+				Label(For("qa-portal"), g.Text("Portal")),
+				Span(ID("qa-portal-hint"), Class("sr-only"), g.Text("Create the contact's client portal and email the invitation")),
+			),
 			Div(Class("field actions"), Button(Type("submit"), Class("primary"), ID("qa-add"), g.Text("Add"))),
 		),
 		g.If(len(p.Duplicates) > 0, duplicateWarning(p)),
 		g.If(p.Added != nil, g.Iff(p.Added != nil, func() g.Node {
-			return Div(Class("alert alert-success"), Role("status"), g.Textf("Added %s.", p.Added.DisplayName()))
+			return Div(Class("alert alert-success"), Role("status"), g.Textf("Added %s.", p.Added.DisplayName()),
+				g.If(p.Invited, g.Text(" Portal invitation sent.")),
+				g.If(p.PortalNote != "", Span(ID("qa-portal-note"), g.Text(" "+p.PortalNote))))
 		})),
 		// After Add in the form, so that Enter in a field adds rather than collapses.
 		Button(Type("submit"), Class("link collapse"), ID("qa-collapse"), FormAction("/contacts/quick-add/toggle"),
@@ -191,6 +210,8 @@ func AdvancedMenu(csrf string, quickAddHidden bool) g.Node {
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/import"), ID("menu-import"), g.Text("Import Contacts"))),
 			// app.js adds the list's current filter to this link when it is followed.
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/export"), ID("menu-export"), g.Text("Export Contacts"))),
+			Li(Role("none"), A(Role("menuitem"), Href("/contacts/portal-accounts?invite=0"), ID("menu-portal-accounts"), g.Text("Create Portal Accounts"))),
+			Li(Role("none"), A(Role("menuitem"), Href("/contacts/portal-accounts?invite=1"), ID("menu-portal-invite"), g.Text("Create Portal Accounts with Invite"))),
 			Li(Role("none"), quickAddMenuItem(csrf, quickAddHidden, false)),
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/columns"), ID("menu-columns"), g.Text("Customize Contact List"))),
 		),

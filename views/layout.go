@@ -18,7 +18,7 @@ type PageProps struct {
 	Title string
 	User  *app.User // nil on the setup and login pages
 	CSRF  string
-	Nav   string // the active navigation entry: "contacts", "mail", "agents"
+	Nav   string // the active navigation entry: "contacts", "mail", "agents", "preferences"
 	// Scripts are extra scripts the page needs (paths under /vendor or /static), loaded before app.js.
 	Scripts []string
 }
@@ -72,6 +72,7 @@ func header(p PageProps) g.Node {
 			),
 			Div(Class("who"),
 				Span(g.Text(userName(p.User))),
+				A(Href("/preferences/portal"), ID("portal-prefs-link"), g.If(p.Nav == "preferences", Aria("current", "page")), g.Text("Portal Preferences")),
 				Form(Method("post"), Action("/logout"), Class("inline"),
 					CSRFField(p.CSRF),
 					Button(Type("submit"), Class("link"), g.Text("Log out")),

@@ -71,7 +71,7 @@ func ContactRow(c *app.Contact, view ListView, fresh bool) g.Node {
 		h.esc(name)
 		h.raw(`</span></label></td>`)
 		for _, col := range view.columns() {
-			col.td(h, c, view.GroupNames)
+			col.td(h, c, view)
 		}
 		h.raw(`<td class="actions"><button type="button" class="small edit-btn" hx-get="/contacts/`, c.ID,
 			`/edit-row" hx-target="closest tr" hx-swap="outerHTML" aria-label="Edit `)

@@ -552,11 +552,14 @@ func TestQuickAddForm(t *testing.T) {
 		if got := text(doc.Find("form#quick-add .alert-success")); got != "Added Alice Adams." {
 			t.Errorf("confirmation = %q", got)
 		}
-		doc.Find("form#quick-add input:not([type=hidden])").Each(func(_ int, s *goquery.Selection) {
+		doc.Find("form#quick-add input:not([type=hidden]):not([type=checkbox])").Each(func(_ int, s *goquery.Selection) {
 			if v := s.AttrOr("value", ""); v != "" {
 				t.Errorf("%s = %q, want cleared", s.AttrOr("name", ""), v)
 			}
 		})
+		if _, ticked := doc.Find("#qa-portal").Attr("checked"); ticked {
+			t.Error("the Portal box stays ticked after a success")
+		}
 		tb := doc.Find("template > tbody")
 		if tb.AttrOr("hx-swap-oob", "") != "afterbegin:#contact-rows" || tb.Find("tr#contact-C1.fresh").Length() != 1 {
 			t.Errorf("out-of-band row missing or not fresh")

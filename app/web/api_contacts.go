@@ -37,10 +37,10 @@ type contactFields struct {
 type contactJSON struct {
 	ID string `json:"id"`
 	contactFields
-	Portal    any       `json:"portal"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Version   int64     `json:"version"`
+	Portal    *portalJSON `json:"portal"` // null when the contact has no portal account
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	Version   int64       `json:"version"`
 }
 
 type groupRef struct {
@@ -147,6 +147,9 @@ func (s *Server) apiListContacts(c echo.Context) error {
 	for i, ct := range res.Items {
 		items[i] = toJSON(ct, names)
 	}
+	if err := s.withPortals(c.Request().Context(), u.ID, items); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items, "total": res.Total, "next_cursor": encodeCursor(res.Next)})
 }
 
@@ -181,7 +184,11 @@ func (s *Server) apiGetContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toJSON(ct, names))
+	out, err := s.withPortal(c.Request().Context(), u.ID, toJSON(ct, names))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // apiPatchContact: PATCH /api/v1/contacts/:id with a JSON merge patch that carries "version".
@@ -244,7 +251,11 @@ func (s *Server) apiPatchContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toJSON(saved, names))
+	out, err := s.withPortal(ctx, u.ID, toJSON(saved, names))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // mergePatch applies an RFC 7386 JSON merge patch: objects merge, null deletes, anything else
@@ -296,7 +307,11 @@ func (s *Server) apiSetStatus(c echo.Context, st app.ContactStatus) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toJSON(ct, names))
+	out, err := s.withPortal(c.Request().Context(), u.ID, toJSON(ct, names))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // apiListGroups: GET /api/v1/groups

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"agentbook/app"
 	"agentbook/app/imports"
@@ -111,6 +112,23 @@ func TestAuthorizationWalk(t *testing.T) {
 		return search(t, bUser, h.contact(t, bUser, "Own", "Searcher", "own.search@example.com").ID, "Own search")
 	}}
 	ids["saved-searches"] = ids["searches"]
+	run := func(t *testing.T, u *app.User) string {
+		r, err := h.portal.StartBulk(ctx, u, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for !r.Done { // one run at a time per agent
+			time.Sleep(5 * time.Millisecond)
+			if r, err = h.portal.BulkStatus(u.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r.ID
+	}
+	ids["portal-accounts"] = struct {
+		theirs string
+		mine   func(t *testing.T) string
+	}{run(t, a), func(t *testing.T) string { return run(t, bUser) }}
 	param := regexp.MustCompile(`/([a-z-]+)/:([a-z_]+)`)
 
 	walked := map[string]bool{}
@@ -120,6 +138,9 @@ func TestAuthorizationWalk(t *testing.T) {
 		}
 		if strings.Contains(r.Path, "/listings/") || strings.HasPrefix(r.Path, "/unsubscribe/") {
 			continue // listings are the office's (TestReverseProspectingPrivacy); unsubscribe is keyed by its token (TestUnsubscribe)
+		}
+		if strings.HasPrefix(r.Path, "/portal/") {
+			continue // the portal's own session guards it (TestPortalRoutesRefuseOthersSearches, TestPortalSessionReachesNoAgentRoute)
 		}
 		name := r.Method + " " + r.Path
 		m := param.FindStringSubmatch(r.Path)

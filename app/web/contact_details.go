@@ -160,19 +160,9 @@ func (s *Server) showContactPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all, err := s.contacts.Groups(c.Request().Context(), currentUser(c).ID)
+	p, err := s.contactPageProps(c, ct, names)
 	if err != nil {
 		return err
-	}
-	mail, err := s.contacts.ContactMail(c.Request().Context(), currentUser(c).ID, ct.ID)
-	if err != nil {
-		return err
-	}
-	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all, Mail: mail}
-	if s.opt.Listings != nil {
-		if p.Searches, err = s.opt.Listings.SearchesOf(c.Request().Context(), currentUser(c).ID, ct.ID); err != nil {
-			return err
-		}
 	}
 	switch c.QueryParam("saved") {
 	case "added":
@@ -191,8 +181,35 @@ func (s *Server) showContactPage(c echo.Context) error {
 		p.Notice = "Saved search saved."
 	case "search-removed":
 		p.Notice = "Saved search removed."
+	default:
+		p.Notice = portalNotice(c.QueryParam("saved"))
 	}
 	return render(c, http.StatusOK, views.ContactFormPage(p))
+}
+
+// contactPageProps loads everything a contact's page shows besides the contact itself.
+func (s *Server) contactPageProps(c echo.Context, ct *app.Contact, names map[string]string) (views.ContactFormProps, error) {
+	ctx, owner := c.Request().Context(), currentUser(c).ID
+	all, err := s.contacts.Groups(ctx, owner)
+	if err != nil {
+		return views.ContactFormProps{}, err
+	}
+	mail, err := s.contacts.ContactMail(ctx, owner, ct.ID)
+	if err != nil {
+		return views.ContactFormProps{}, err
+	}
+	p := views.ContactFormProps{PageProps: pageProps(c), Contact: ct, Input: inputOf(ct), GroupName: names, AllGroups: all, Mail: mail}
+	if s.opt.Listings != nil {
+		if p.Searches, err = s.opt.Listings.SearchesOf(ctx, owner, ct.ID); err != nil {
+			return views.ContactFormProps{}, err
+		}
+	}
+	if s.opt.Portal != nil {
+		if p.Portal, err = s.contactPortal(ctx, owner, ct.ID); err != nil {
+			return views.ContactFormProps{}, err
+		}
+	}
+	return p, nil
 }
 
 // saveContact: POST /contacts/:id. Invalid input and conflicts re-render the form with what the

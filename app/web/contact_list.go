@@ -137,6 +137,9 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 		return p, err
 	}
 	p.Items, p.Total, p.Next, p.Prev = res.Items, res.Total, encodeCursor(res.Next), encodeCursor(prev)
+	if p.Portal, err = s.portalAccounts(ctx, u.ID, cols, p.Items); err != nil {
+		return p, err
+	}
 	if p.Prev == "" {
 		p.Query.Page = 1
 	}

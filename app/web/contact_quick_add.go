@@ -15,7 +15,8 @@ import (
 func (s *Server) quickAddContact(c echo.Context) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
-	in := views.QuickAddProps{CSRF: csrfToken(c), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Email: c.FormValue("email")}
+	in := views.QuickAddProps{CSRF: csrfToken(c), FirstName: c.FormValue("first_name"), LastName: c.FormValue("last_name"), Email: c.FormValue("email"),
+		Portal: c.FormValue("portal") == "1" && s.opt.Portal != nil}
 	contact := &app.Contact{FirstName: in.FirstName, LastName: in.LastName}
 	if email := app.NormalizeEmail(in.Email); email != "" {
 		contact.Emails = []app.Email{{Address: email, Label: "Home"}}
@@ -51,11 +52,17 @@ func (s *Server) quickAddContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.listView(c)
+	added := views.QuickAddProps{CSRF: csrfToken(c), Added: created}
+	if in.Portal {
+		added.Invited, added.PortalNote = s.quickAddPortal(c, created)
+	}
+	view, err := s.listView(c, created)
 	if err != nil {
 		return err
 	}
 	if !isHX(c) {
+		// Without JavaScript there is no confirmation, of the contact or of its portal: the new
+		// contact is in the list, and its page shows the portal account or why there is none.
 		return c.Redirect(http.StatusSeeOther, "/contacts")
 	}
 	// The count on screen is of the list as filtered; only an unfiltered one is updated.
@@ -67,7 +74,7 @@ func (s *Server) quickAddContact(c echo.Context) error {
 		}
 		total = res.Total
 	}
-	return render(c, http.StatusOK, views.QuickAddAdded(views.QuickAddProps{CSRF: csrfToken(c), Added: created}, created, view, total))
+	return render(c, http.StatusOK, views.QuickAddAdded(added, created, view, total))
 }
 
 // filtered reports whether the page at u lists contacts with a text, group or status filter.

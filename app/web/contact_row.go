@@ -11,14 +11,19 @@ import (
 )
 
 // listView is how the agent's list shows rows: their columns and group names.
-func (s *Server) listView(c echo.Context) (views.ListView, error) {
+func (s *Server) listView(c echo.Context, rows ...*app.Contact) (views.ListView, error) {
 	u := currentUser(c)
 	gs, err := s.contacts.Groups(c.Request().Context(), u.ID)
 	if err != nil {
 		return views.ListView{}, err
 	}
 	cols, err := s.columns(c)
-	return views.ListView{Columns: cols, GroupNames: groupNames(gs)}, err
+	if err != nil {
+		return views.ListView{}, err
+	}
+	// The rows the view will draw get their portal accounts for the Portal column.
+	portal, err := s.portalAccounts(c.Request().Context(), u.ID, cols, rows)
+	return views.ListView{Columns: cols, GroupNames: groupNames(gs), Portal: portal}, err
 }
 
 func (s *Server) loadOwnContact(c echo.Context) (*app.Contact, map[string]string, error) {
@@ -41,7 +46,7 @@ func (s *Server) showContactRow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.listView(c)
+	view, err := s.listView(c, contact)
 	if err != nil {
 		return err
 	}
@@ -54,7 +59,7 @@ func (s *Server) editContactRow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.listView(c)
+	view, err := s.listView(c, contact)
 	if err != nil {
 		return err
 	}
@@ -71,7 +76,7 @@ func (s *Server) saveContactRow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	view, err := s.listView(c)
+	view, err := s.listView(c, contact)
 	if err != nil {
 		return err
 	}

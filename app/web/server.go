@@ -201,6 +201,25 @@ func New(opt Options) *echo.Echo {
 	ui.POST("/logout", s.logout)
 	ui.GET("/unsubscribe/:owner/:id/:token", s.unsubscribe)
 
+	// Client portal (portal_site.go): a small site for contacts, with its own ab_portal session
+	// cookie scoped to /portal. A portal session reaches only these pages, for its own contact.
+	ui.GET("/portal/login", s.showPortalLoginPage)
+	ui.POST("/portal/login", s.portalLogin)
+	ui.POST("/portal/logout", s.portalLogout)
+	ui.GET("/portal/forgot", s.showPortalForgotPage)
+	ui.POST("/portal/forgot", s.requestPortalReset)
+	ui.GET("/portal/set-password/:token", s.showPortalSetPassword)
+	ui.POST("/portal/set-password/:token", s.setPortalPassword)
+	portal := ui.Group("/portal", s.requirePortal)
+	portal.GET("", s.showPortalHome)
+	portal.GET("/details", s.showPortalDetails)
+	portal.POST("/details", s.savePortalDetails)
+	portal.GET("/messages", s.showPortalMessages)
+	portal.POST("/messages", s.sendPortalMessage)
+	portal.GET("/searches", s.showPortalSearches)
+	portal.POST("/searches/:id/notifications", s.setPortalSearchAlerts)
+	// End of client portal.
+
 	in := ui.Group("", s.requireSession)
 	in.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/contacts") })
 	in.GET("/contacts", s.showContactsPage)
@@ -255,6 +274,13 @@ func New(opt Options) *echo.Echo {
 	in.POST("/contacts/:id/reactivate", s.reactivateContact)
 	in.POST("/contacts/:id/groups/add", s.addContactGroups)
 	in.POST("/contacts/:id/groups/remove", s.removeContactGroup)
+	// A contact's client portal (contact_portal.go): the account, invitations and messages.
+	if opt.Portal != nil {
+		in.POST("/contacts/:id/portal", s.createContactPortal)
+		in.POST("/contacts/:id/portal/invite", s.inviteContactPortal)
+		in.POST("/contacts/:id/messages", s.sendContactMessage)
+		api.POST("/contacts/:id/portal", s.apiCreateContactPortal)
+	}
 	in.GET("/groups", s.showGroupsPage)
 	in.POST("/groups", s.addGroup)
 	in.POST("/groups/:id/rename", s.renameGroup)
@@ -272,6 +298,18 @@ func New(opt Options) *echo.Echo {
 	in.POST("/agents", s.addAgent, s.requireAdmin)
 	in.POST("/agents/:id/enable", s.enableAgent, s.requireAdmin)
 	in.POST("/agents/:id/disable", s.disableAgent, s.requireAdmin)
+	// Portal accounts (portal_bulk.go): Create Portal Accounts (with Invite), its API, and
+	// Portal Preferences. The API routes take precedence over api's catch-all whatever the order.
+	api.POST("/portal-accounts", s.apiCreatePortalAccounts)
+	api.GET("/portal-accounts/:id", s.apiGetPortalAccounts)
+	in.GET("/contacts/portal-accounts", s.confirmPortalAccounts)
+	in.POST("/contacts/portal-accounts", s.createPortalAccounts)
+	in.GET("/contacts/portal-accounts/:run", s.showPortalAccountsRun)
+	in.GET("/contacts/portal-accounts/:run/progress", s.showPortalAccountsProgress)
+	in.GET("/preferences/portal", s.showPortalPrefs)
+	in.POST("/preferences/portal", s.savePortalPrefs)
+	in.POST("/preferences/portal/preview", s.previewPortalPrefs)
+	// End of portal accounts.
 	return e
 }
 
@@ -342,6 +380,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 			body["fields"] = f
 		}
 		_ = c.JSON(st, map[string]any{"error": body})
+		return
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/portal") {
+		// A contact never sees the agents' frame: the portal has its own.
+		if st == http.StatusUnauthorized {
+			_ = c.Redirect(http.StatusSeeOther, "/portal/login")
+			return
+		}
+		_ = render(c, st, views.PortalErrorPage(portalProps(c), st, msg))
 		return
 	}
 	if st == http.StatusUnauthorized {
