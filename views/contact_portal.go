@@ -124,7 +124,7 @@ func cpActivity(evs []*app.ActivityEvent) g.Node {
 	}
 }
 
-// ActivityText says what an activity event was, in words for the contact's agent.
+// cpActivityText says what an activity event was, in words for the contact's agent.
 func cpActivityText(e *app.ActivityEvent) string {
 	switch e.Kind {
 	case app.ActivityPortalLogin:
