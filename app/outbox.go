@@ -243,20 +243,41 @@ func (o *Outbox) Deliver(ctx context.Context) (int, error) {
 		if len(due) == 0 {
 			return sent, nil
 		}
+		// Four at a time: each message waits on the relay and on its own fsync, and the
+		// store commits concurrent writes together.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		sem := make(chan struct{}, deliverWorkers)
 		for _, m := range due {
 			if ctx.Err() != nil {
 				break
 			}
-			if err := o.deliverOne(ctx, m); err != nil {
-				return sent, err
-			}
-			if m.Status == MailSent {
-				sent++
-			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(m *OutMessage) {
+				defer func() { <-sem; wg.Done() }()
+				err := o.deliverOne(ctx, m)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if m.Status == MailSent {
+					sent++
+				}
+			}(m)
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return sent, firstErr
 		}
 	}
 	return sent, nil
 }
+
+// deliverWorkers is how many messages Deliver sends at once.
+const deliverWorkers = 4
 
 // deliverOne verifies m's recipient, sends it and stores the outcome.
 func (o *Outbox) deliverOne(ctx context.Context, m *OutMessage) error {

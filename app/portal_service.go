@@ -148,7 +148,7 @@ func (s *PortalService) CreateAccount(ctx context.Context, agent *User, contactI
 	if err != nil {
 		return nil, err
 	}
-	a, _, err := s.create(ctx, agent, c)
+	a, _, err := s.create(ctx, agent, c, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -164,15 +164,16 @@ func (s *PortalService) CreateAccount(ctx context.Context, agent *User, contactI
 	return a, nil
 }
 
-// create makes the account; reason says why a contact cannot have one (EINVALID/ECONFLICT).
-func (s *PortalService) create(ctx context.Context, agent *User, c *Contact) (*PortalAccount, string, error) {
+// create makes the account (recording invitedAt when the caller sends the invitation itself);
+// reason says why a contact cannot have one (EINVALID/ECONFLICT).
+func (s *PortalService) create(ctx context.Context, agent *User, c *Contact, invitedAt time.Time) (*PortalAccount, string, error) {
 	addr, why := portalAddress(c)
 	if why != "" {
 		msgs := map[string]string{"inactive": "This contact is inactive; reactivate them first.",
 			"no email": "This contact has no email address to log in with.", "invalid email": "This contact's email address is invalid; fix it first."}
 		return nil, why, Errorf(EINVALID, "%s", msgs[why])
 	}
-	a := &PortalAccount{ContactID: c.ID, OwnerID: agent.ID, Enabled: true, CreatedAt: s.now(), Version: 1}
+	a := &PortalAccount{ContactID: c.ID, OwnerID: agent.ID, Enabled: true, CreatedAt: s.now(), InvitedAt: invitedAt, Version: 1}
 	if err := s.Store.CreatePortalAccount(ctx, a, strings.ToLower(addr)); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return nil, "already has one", err
@@ -186,21 +187,15 @@ func (s *PortalService) create(ctx context.Context, agent *User, c *Contact) (*P
 // records the invitation on the account and the contact's activity, and returns the email for
 // the caller to queue.
 func (s *PortalService) invitation(ctx context.Context, agent *User, c *Contact, a *PortalAccount) (*OutMessage, error) {
-	addr, why := portalAddress(c)
-	if why != "" {
-		return nil, Errorf(EINVALID, "No invitation sent: the contact's address is unusable (%s).", why)
-	}
 	prefs, err := s.Prefs(ctx, agent.ID)
 	if err != nil {
 		return nil, err
 	}
-	token, id := newSecret()
 	now := s.now()
-	if err := s.Store.PutPortalLink(ctx, &PortalLink{ID: id, ContactID: c.ID, OwnerID: agent.ID, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}); err != nil {
+	msg, err := s.inviteMail(ctx, agent, prefs, c, a, now)
+	if err != nil {
 		return nil, err
 	}
-	subject, body := RenderInvite(prefs, InviteFields{FirstName: c.FirstName, LastName: c.LastName, Username: a.Username,
-		Link: s.link("/portal/set-password/" + token), Agent: agent, LinkDays: int(s.linkTTL() / (24 * time.Hour))})
 	a.InvitedAt = now
 	a.Version++
 	if err := s.Store.UpdatePortalAccount(ctx, a); err != nil {
@@ -209,6 +204,22 @@ func (s *PortalService) invitation(ctx context.Context, agent *User, c *Contact,
 	if err := s.Store.AddActivity(ctx, &ActivityEvent{OwnerID: agent.ID, ContactID: c.ID, Kind: ActivityInvited, At: now}); err != nil {
 		return nil, err
 	}
+	return msg, nil
+}
+
+// inviteMail stores a new set-password link for the account (replacing earlier ones) and
+// returns the invitation email.
+func (s *PortalService) inviteMail(ctx context.Context, agent *User, prefs PortalPrefs, c *Contact, a *PortalAccount, now time.Time) (*OutMessage, error) {
+	addr, why := portalAddress(c)
+	if why != "" {
+		return nil, Errorf(EINVALID, "No invitation sent: the contact's address is unusable (%s).", why)
+	}
+	token, id := newSecret()
+	if err := s.Store.PutPortalLink(ctx, &PortalLink{ID: id, ContactID: c.ID, OwnerID: agent.ID, CreatedAt: now, ExpiresAt: now.Add(s.linkTTL())}); err != nil {
+		return nil, err
+	}
+	subject, body := RenderInvite(prefs, InviteFields{FirstName: c.FirstName, LastName: c.LastName, Username: a.Username,
+		Link: s.link("/portal/set-password/" + token), Agent: agent, LinkDays: int(s.linkTTL() / (24 * time.Hour))})
 	return &OutMessage{OwnerID: agent.ID, ContactID: c.ID, Kind: MailPortalInvite, FromName: agent.Name, From: agent.Email,
 		To: addr, Subject: subject, Text: body}, nil
 }
@@ -337,13 +348,24 @@ func (s *PortalService) runBulk(ctx context.Context, agent *User, r *BulkPortalR
 	s.bulkMu.Lock()
 	r.Total = total
 	s.bulkMu.Unlock()
+	prefs, err := s.Prefs(ctx, agent.ID)
+	if err != nil {
+		return err
+	}
+	// An invited account is created with its invitation time, and the emails and activity
+	// events are written 200 at a time: one transaction per contact for the account and one
+	// for its link, instead of four.
 	var pending []*OutMessage
+	var events []*ActivityEvent
 	flush := func() error {
 		if len(pending) == 0 {
 			return nil
 		}
+		if err := s.Store.AddActivity(ctx, events...); err != nil {
+			return err
+		}
 		err := s.Outbox.Enqueue(ctx, pending...)
-		pending = pending[:0]
+		pending, events = pending[:0], events[:0]
 		return err
 	}
 	err = s.Contacts.EachContact(ctx, agent.ID, func(c *Contact) error {
@@ -357,7 +379,11 @@ func (s *PortalService) runBulk(ctx context.Context, agent *User, r *BulkPortalR
 			skip("already has one")
 			return nil
 		}
-		a, why, err := s.create(ctx, agent, c)
+		var invitedAt time.Time
+		if r.Invite {
+			invitedAt = s.now()
+		}
+		a, why, err := s.create(ctx, agent, c, invitedAt)
 		if why != "" {
 			skip(why)
 			return nil
@@ -367,11 +393,12 @@ func (s *PortalService) runBulk(ctx context.Context, agent *User, r *BulkPortalR
 		}
 		invited := 0
 		if r.Invite {
-			msg, err := s.invitation(ctx, agent, c, a)
+			msg, err := s.inviteMail(ctx, agent, prefs, c, a, invitedAt)
 			if err != nil {
 				return err
 			}
 			pending = append(pending, msg)
+			events = append(events, &ActivityEvent{OwnerID: agent.ID, ContactID: c.ID, Kind: ActivityInvited, At: invitedAt})
 			invited = 1
 			if len(pending) >= 200 {
 				if err := flush(); err != nil {
