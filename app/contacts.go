@@ -22,6 +22,7 @@ type ContactService struct {
 	Verifier AddressVerifier
 	counts   countCache
 	undo     undoBuffer
+	recheck  recheckMemory
 	// SmallMatch is the most matches of a filter put in a column's order from their own sort
 	// values rather than by walking the column's stored order (0: 2500).
 	SmallMatch int
