@@ -67,6 +67,8 @@ const usage = `usage: agentbook [serve] [flags]
        agentbook import --owner E FILE [--delimiter X] [--duplicates skip|update|create] [--group G] [--dry-run]
        agentbook export --owner E [--format csv|vcf] > FILE
        agentbook reindex
+       agentbook backup FILE
+       agentbook restore FILE   (into an empty data folder)
 Every subcommand takes --data (default ./data; env AGENTBOOK_DATA).`
 
 // run is the whole program, so tests can run it on a temp folder with :0 ports.
@@ -90,6 +92,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, stdout, stderr)
 	case "user add", "token create", "seed", "reindex", "import", "export":
 		return runOp(ctx, cmd, args, getenv, stdin, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -742,6 +748,147 @@ func streamSocket(ctx context.Context, sock, path string, body any, w io.Writer)
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err
+}
+
+// backupFileArg parses the flags of backup and restore: --data and one FILE.
+func backupFileArg(cmd string, args []string, getenv func(string) string, stderr io.Writer) (data, file string, err error) {
+	fs := newFlags(cmd, stderr)
+	d := fs.String("data", "./data", "data folder")
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return "", "", err
+	}
+	if fs.NArg() != 1 {
+		return "", "", usageError{cmd + " needs one FILE (flags come before the file)\n" + usage}
+	}
+	return *d, fs.Arg(0), nil
+}
+
+// runBackup writes a consistent snapshot of the store to FILE: through the running server's
+// socket, or from the data folder directly (the store only; the index is rebuilt on restore).
+// It writes FILE.tmp, fsyncs it and renames it, so a failed backup never leaves half a file.
+func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	data, file, err := backupFileArg("backup", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	tmp := file + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("create the backup file: %w", err)
+	}
+	defer os.Remove(tmp) // a no-op once renamed
+	bw := bufio.NewWriterSize(f, 256<<10)
+	sock := socketPath(data)
+	if conn, derr := net.Dial("unix", sock); derr == nil {
+		conn.Close()
+		err = streamSocket(ctx, sock, "/v1/backup", map[string]any{}, bw)
+	} else {
+		err = backupDirect(data, bw, stderr)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(file)); err == nil { // make the rename itself durable
+		_ = d.Sync()
+		d.Close()
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"file": file, "bytes": fi.Size(), "seconds": time.Since(start).Seconds()})
+}
+
+// backupDirect backs up the store of a data folder no server holds.
+func backupDirect(data string, w io.Writer, stderr io.Writer) error {
+	dir := filepath.Join(data, "db")
+	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
+		return fmt.Errorf("%s holds no agentbook data (no %s)", data, dir)
+	}
+	st, err := store.Open(store.Options{Dir: dir, Logger: newLogger(stderr, "warn")})
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return fmt.Errorf("the data folder %s is in use by another agentbook process", data)
+		}
+		return err
+	}
+	_, err = st.Backup(w)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// runRestore brings a backup back into an empty data folder, then opens it as the server
+// would, which rebuilds the search index from the restored records.
+func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	data, file, err := backupFileArg("restore", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if conn, err := net.Dial("unix", socketPath(data)); err == nil {
+		conn.Close()
+		return fmt.Errorf("agentbook is running on %s; stop it, and restore into an empty data folder", data)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("open the backup: %w", err)
+	}
+	defer f.Close()
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	err = store.Restore(filepath.Join(data, "db"), f)
+	switch {
+	case errors.Is(err, store.ErrNotEmpty):
+		return fmt.Errorf("restore needs an empty data folder; move the old one away first (%s holds data)", filepath.Join(data, "db"))
+	case err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock"):
+		return fmt.Errorf("the data folder %s is in use by another agentbook process", data)
+	case err != nil:
+		return fmt.Errorf("cannot restore %s: %s", file, strings.TrimPrefix(err.Error(), "store: restore: "))
+	}
+	// The index is derived from the records: one left from another store must not survive.
+	if err := os.RemoveAll(filepath.Join(data, "index")); err != nil {
+		return fmt.Errorf("remove the old index: %w", err)
+	}
+	b, err := open(ctx, data, newLogger(stderr, "warn"), time.Hour)
+	if err != nil {
+		return fmt.Errorf("open the restored data folder: %w", err)
+	}
+	defer b.close()
+	users, err := b.store.Users(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, u := range users {
+		for _, status := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+			k, err := b.store.CountContacts(ctx, u.ID, status)
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"restored": true, "contacts": n, "users": len(users), "seconds": time.Since(start).Seconds()})
 }
 
 // cliError turns a domain error into a message for the terminal, with its field errors.

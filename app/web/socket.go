@@ -38,6 +38,7 @@ func NewSocket(opt Options) *echo.Echo {
 	e.POST("/v1/reindex", s.opReindex)
 	e.POST("/v1/import", s.opImport)
 	e.POST("/v1/export", s.opExport)
+	e.POST("/v1/backup", s.opBackup)
 	// Profiles for the operator: curl --unix-socket data/agentbook.sock http://x/debug/pprof/profile
 	e.GET("/debug/pprof/*", echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch strings.TrimPrefix(r.URL.Path, "/debug/pprof/") {
@@ -259,4 +260,29 @@ func (s *Server) opReindex(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]int{"indexed": n})
+}
+
+// Backuper writes a consistent snapshot of every record to w (the store implements it).
+type Backuper interface {
+	Backup(w io.Writer) (uint64, error)
+}
+
+// opBackup streams a backup of the store (not JSON). Options has no field for it: the store
+// already arrives as Prefs, so the backup is taken from there when it can make one. An error
+// before the first byte is JSON; after it, the connection is cut so that the CLI sees a
+// truncated stream and keeps no file.
+func (s *Server) opBackup(c echo.Context) error {
+	b, ok := s.opt.Prefs.(Backuper)
+	if !ok {
+		return app.Errorf(app.EINTERNAL, "This server cannot make backups.")
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/octet-stream")
+	c.Response().WriteHeader(http.StatusOK)
+	start := time.Now()
+	if _, err := b.Backup(c.Response()); err != nil {
+		s.logger.Error("backup", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	s.logger.Info("backup streamed", "bytes", c.Response().Size, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
