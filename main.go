@@ -32,6 +32,7 @@ import (
 	"agentbook/app/imports"
 	"agentbook/app/web"
 	"agentbook/embed"
+	"agentbook/jobs"
 	"agentbook/mail"
 	"agentbook/search"
 	"agentbook/store"
@@ -120,6 +121,11 @@ type Config struct {
 	ImportMaxSize   int64    // bytes
 	DigestDaily     string   // cron spec of the daily digests of saved searches
 	DigestWeekly    string   // cron spec of the weekly digests
+	JobOutbox       string   // cron spec of the outbox retry
+	JobReconcile    string   // cron spec of the index reconciliation
+	JobValueLogGC   string   // cron spec of Badger's value-log garbage collection
+	JobSessions     string   // cron spec of the expired-sessions cleanup
+	JobRecheck      string   // cron spec of the re-check of undecided addresses
 	SinkMaxMessages int
 	SMTPRelay       string // host:port; "" delivers to the sink
 	SMTPUser        string
@@ -189,6 +195,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.Int64Var(&c.ImportMaxSize, "import-max-size", imports.DefaultMaxSize, "largest file an import accepts, in bytes")
 	fs.StringVar(&c.DigestDaily, "digest-daily", "0 8 * * *", "when daily saved-search digests go out (cron: minute hour day month weekday)")
 	fs.StringVar(&c.DigestWeekly, "digest-weekly", "0 8 * * 1", "when weekly saved-search digests go out (cron)")
+	fs.StringVar(&c.JobOutbox, "job-outbox-retry", "* * * * *", "when the outbox retries mail that is due (cron)")
+	fs.StringVar(&c.JobReconcile, "job-reconcile-index", "0 * * * *", "when contacts not yet indexed are indexed (cron)")
+	fs.StringVar(&c.JobValueLogGC, "job-value-log-gc", "30 * * * *", "when the database reclaims space from its value log (cron)")
+	fs.StringVar(&c.JobSessions, "job-session-cleanup", "15 * * * *", "when expired sessions are deleted (cron)")
+	fs.StringVar(&c.JobRecheck, "job-recheck-addresses", "45 * * * *", "when addresses a DNS failure left undecided are checked again (cron)")
 	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
 	fs.StringVar(&c.SMTPRelay, "smtp-relay", "", "host:port of the SMTP relay that delivers mail (default: the sink)")
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "relay user name (AUTH PLAIN)")
@@ -204,7 +215,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if c.ImportMaxSize < 1024 {
 		return c, usageError{"--import-max-size must be at least 1024 bytes"}
 	}
-	for name, spec := range map[string]string{"--digest-daily": c.DigestDaily, "--digest-weekly": c.DigestWeekly} {
+	for name, spec := range map[string]string{"--digest-daily": c.DigestDaily, "--digest-weekly": c.DigestWeekly,
+		"--job-outbox-retry": c.JobOutbox, "--job-reconcile-index": c.JobReconcile, "--job-value-log-gc": c.JobValueLogGC,
+		"--job-session-cleanup": c.JobSessions, "--job-recheck-addresses": c.JobRecheck} {
 		if _, err := cron.ParseStandard(spec); err != nil {
 			return c, usageError{fmt.Sprintf("%s %q: %v", name, spec, err)}
 		}
@@ -384,8 +397,18 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		logger.Info("saved searches loaded", "component", "listings", "n", n)
 	}
 
-	digests := startDigests(cfg, listings, logger)
-	defer func() { <-digests.Stop().Done() }()
+	sched, err := newJobs(cfg, b, m, listings, logger)
+	if err != nil {
+		return err
+	}
+	sched.Start()
+	defer func() { // runs before the mail, the index and the store close (deferred earlier)
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := sched.Stop(sctx); err != nil {
+			logger.Warn("stop jobs", "err", err)
+		}
+	}()
 
 	portal := &app.PortalService{Store: b.store, Contacts: b.contacts, Outbox: m.outbox, Now: time.Now, BaseURL: cfg.BaseURL,
 		Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5), Logger: logger.With("component", "portal")}
@@ -396,7 +419,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
 		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store,
-		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings, Portal: portal}
+		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings, Portal: portal, Jobs: sched}
 	b.imports.MaxSize = cfg.ImportMaxSize
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox
@@ -467,35 +490,42 @@ func publicAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// startDigests schedules the daily and weekly digests of saved searches. A run never overlaps
-// the previous one and a panic in it is logged, not fatal.
-func startDigests(cfg Config, listings *app.ListingService, logger *slog.Logger) *cron.Cron {
-	log := logger.With("component", "digests")
-	c := cron.New(cron.WithChain(cron.Recover(cronLogger{log}), cron.SkipIfStillRunning(cronLogger{log})))
-	for _, d := range []struct{ spec, schedule string }{{cfg.DigestDaily, app.ScheduleDaily}, {cfg.DigestWeekly, app.ScheduleWeekly}} {
-		schedule := d.schedule
-		if _, err := c.AddFunc(d.spec, func() {
-			start := time.Now()
-			n, err := listings.SendDigests(context.Background(), schedule)
-			if err != nil {
-				log.Error("send digests", "schedule", schedule, "err", err)
-				return
-			}
-			log.Info("digests sent", "schedule", schedule, "emails", n, "took", time.Since(start).Round(time.Millisecond))
-		}); err != nil {
-			log.Error("schedule digests", "spec", d.spec, "err", err) // parseServe checked the spec
+// newJobs returns the scheduler of the jobs that keep the server healthy, each on the schedule
+// its flag gives.
+func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService, logger *slog.Logger) (*jobs.Scheduler, error) {
+	digests := func(schedule string) func(context.Context) (string, error) {
+		return func(ctx context.Context) (string, error) {
+			n, err := listings.SendDigests(ctx, schedule)
+			return fmt.Sprintf("%d emails queued", n), err
 		}
 	}
-	c.Start()
-	return c
-}
-
-// cronLogger adapts slog to cron's logger.
-type cronLogger struct{ l *slog.Logger }
-
-func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
-func (c cronLogger) Error(err error, msg string, kv ...any) {
-	c.l.Error(msg, append(kv, "err", err)...)
+	return jobs.New(jobs.Options{Logger: logger, Jobs: []jobs.Job{
+		{Name: "outbox-retry", Title: "Outbox retry", Spec: cfg.JobOutbox, Run: func(ctx context.Context) (string, error) {
+			if m.outbox.Waiting() {
+				return "mail waits: no sink and no relay", nil
+			}
+			n, err := m.outbox.Deliver(ctx)
+			return fmt.Sprintf("%d sent", n), err
+		}},
+		{Name: "reconcile-index", Title: "Index reconciliation", Spec: cfg.JobReconcile, Run: func(ctx context.Context) (string, error) {
+			n, err := b.indexer.Reconcile(ctx)
+			return fmt.Sprintf("%d contacts indexed", n), err
+		}},
+		{Name: "value-log-gc", Title: "Database space reclaim", Spec: cfg.JobValueLogGC, Run: func(context.Context) (string, error) {
+			n, err := b.store.CollectGarbage()
+			return fmt.Sprintf("%d value-log files rewritten", n), err
+		}},
+		{Name: "session-cleanup", Title: "Expired sessions cleanup", Spec: cfg.JobSessions, Run: func(ctx context.Context) (string, error) {
+			n, err := b.store.DeleteExpiredSessions(ctx, time.Now())
+			return fmt.Sprintf("%d sessions deleted", n), err
+		}},
+		{Name: "recheck-addresses", Title: "Re-check undecided addresses", Spec: cfg.JobRecheck, Run: func(ctx context.Context) (string, error) {
+			checked, invalid, err := b.contacts.RecheckUnknown(ctx, 200)
+			return fmt.Sprintf("%d checked, %d invalid", checked, invalid), err
+		}},
+		{Name: "digests-daily", Title: "Daily saved-search digests", Spec: cfg.DigestDaily, Run: digests(app.ScheduleDaily)},
+		{Name: "digests-weekly", Title: "Weekly saved-search digests", Spec: cfg.DigestWeekly, Run: digests(app.ScheduleWeekly)},
+	}})
 }
 
 // mailParts is the running mail machinery: the sink and its mailbox, and the outbox's sender.

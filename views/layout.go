@@ -18,7 +18,7 @@ type PageProps struct {
 	Title string
 	User  *app.User // nil on the setup and login pages
 	CSRF  string
-	Nav   string // the active navigation entry: "contacts", "mail", "agents", "preferences"
+	Nav   string // the active navigation entry: "contacts", "mail", "agents", "jobs", "preferences"
 	// Scripts are extra scripts the page needs (paths under /vendor or /static), loaded before app.js.
 	Scripts []string
 }
@@ -69,6 +69,7 @@ func header(p PageProps) g.Node {
 				navLink("/listings", "Listings", p.Nav == "listings"),
 				navLink("/mail", "Mail", p.Nav == "mail"),
 				g.If(p.User != nil && p.User.IsAdmin(), navLink("/agents", "Agents", p.Nav == "agents")),
+				g.If(p.User != nil && p.User.IsAdmin(), navLink("/jobs", "Jobs", p.Nav == "jobs")),
 			),
 			Div(Class("who"),
 				Span(g.Text(userName(p.User))),

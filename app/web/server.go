@@ -102,6 +102,8 @@ type Options struct {
 	Listings ListingService
 	// Portal runs the client portal and its accounts.
 	Portal PortalService
+	// Jobs is the scheduler of the maintenance jobs, shown on the admin's Jobs page; nil for none.
+	Jobs JobService
 }
 
 // Server holds the handlers' dependencies.
@@ -298,6 +300,9 @@ func New(opt Options) *echo.Echo {
 	in.POST("/agents", s.addAgent, s.requireAdmin)
 	in.POST("/agents/:id/enable", s.enableAgent, s.requireAdmin)
 	in.POST("/agents/:id/disable", s.disableAgent, s.requireAdmin)
+	// Jobs (jobs.go): the scheduled maintenance jobs and Run now, for the admin.
+	in.GET("/jobs", s.showJobsPage, s.requireAdmin)
+	in.POST("/jobs/:name/run", s.runJob, s.requireAdmin)
 	// Portal accounts (portal_bulk.go): Create Portal Accounts (with Invite), its API, and
 	// Portal Preferences. The API routes take precedence over api's catch-all whatever the order.
 	api.POST("/portal-accounts", s.apiCreatePortalAccounts)
