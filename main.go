@@ -126,6 +126,8 @@ type Config struct {
 	JobValueLogGC   string   // cron spec of Badger's value-log garbage collection
 	JobSessions     string   // cron spec of the expired-sessions cleanup
 	JobRecheck      string   // cron spec of the re-check of undecided addresses
+	JobBackup       string   // cron spec of the nightly backup
+	BackupKeep      int      // nightly backups kept in data/backups; 0 turns them off
 	SinkMaxMessages int
 	SMTPRelay       string // host:port; "" delivers to the sink
 	SMTPUser        string
@@ -200,6 +202,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.JobValueLogGC, "job-value-log-gc", "30 * * * *", "when the database reclaims space from its value log (cron)")
 	fs.StringVar(&c.JobSessions, "job-session-cleanup", "15 * * * *", "when expired sessions are deleted (cron)")
 	fs.StringVar(&c.JobRecheck, "job-recheck-addresses", "45 * * * *", "when addresses a DNS failure left undecided are checked again (cron)")
+	fs.StringVar(&c.JobBackup, "job-backup", "0 3 * * *", "when the nightly backup runs (cron; with --backup-keep)")
+	fs.IntVar(&c.BackupKeep, "backup-keep", 0, "nightly backups to keep in data/backups (0: no nightly backup)")
 	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
 	fs.StringVar(&c.SMTPRelay, "smtp-relay", "", "host:port of the SMTP relay that delivers mail (default: the sink)")
 	fs.StringVar(&c.SMTPUser, "smtp-user", "", "relay user name (AUTH PLAIN)")
@@ -217,7 +221,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	for name, spec := range map[string]string{"--digest-daily": c.DigestDaily, "--digest-weekly": c.DigestWeekly,
 		"--job-outbox-retry": c.JobOutbox, "--job-reconcile-index": c.JobReconcile, "--job-value-log-gc": c.JobValueLogGC,
-		"--job-session-cleanup": c.JobSessions, "--job-recheck-addresses": c.JobRecheck} {
+		"--job-session-cleanup": c.JobSessions, "--job-recheck-addresses": c.JobRecheck, "--job-backup": c.JobBackup} {
 		if _, err := cron.ParseStandard(spec); err != nil {
 			return c, usageError{fmt.Sprintf("%s %q: %v", name, spec, err)}
 		}
@@ -499,7 +503,7 @@ func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService,
 			return fmt.Sprintf("%d emails queued", n), err
 		}
 	}
-	return jobs.New(jobs.Options{Logger: logger, Jobs: []jobs.Job{
+	list := []jobs.Job{
 		{Name: "outbox-retry", Title: "Outbox retry", Spec: cfg.JobOutbox, Run: func(ctx context.Context) (string, error) {
 			if m.outbox.Waiting() {
 				return "mail waits: no sink and no relay", nil
@@ -525,7 +529,15 @@ func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService,
 		}},
 		{Name: "digests-daily", Title: "Daily saved-search digests", Spec: cfg.DigestDaily, Run: digests(app.ScheduleDaily)},
 		{Name: "digests-weekly", Title: "Weekly saved-search digests", Spec: cfg.DigestWeekly, Run: digests(app.ScheduleWeekly)},
-	}})
+	}
+	if cfg.BackupKeep > 0 {
+		list = append(list, jobs.Job{Name: "nightly-backup", Title: fmt.Sprintf("Nightly backup (keeps %d)", cfg.BackupKeep), Spec: cfg.JobBackup,
+			Run: func(context.Context) (string, error) {
+				file, err := nightlyBackup(cfg.Data, cfg.BackupKeep, time.Now(), b.store.Backup)
+				return "wrote " + filepath.Base(file), err
+			}})
+	}
+	return jobs.New(jobs.Options{Logger: logger, Jobs: list})
 }
 
 // mailParts is the running mail machinery: the sink and its mailbox, and the outbox's sender.
@@ -802,38 +814,16 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	start := time.Now()
-	tmp := file + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("create the backup file: %w", err)
-	}
-	defer os.Remove(tmp) // a no-op once renamed
-	bw := bufio.NewWriterSize(f, 256<<10)
-	sock := socketPath(data)
-	if conn, derr := net.Dial("unix", sock); derr == nil {
-		conn.Close()
-		err = streamSocket(ctx, sock, "/v1/backup", map[string]any{}, bw)
-	} else {
-		err = backupDirect(data, bw, stderr)
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = writeFileAtomic(file, func(w io.Writer) error {
+		sock := socketPath(data)
+		if conn, derr := net.Dial("unix", sock); derr == nil {
+			conn.Close()
+			return streamSocket(ctx, sock, "/v1/backup", map[string]any{}, w)
+		}
+		return backupDirect(data, w, stderr)
+	})
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
-	}
-	if err := os.Rename(tmp, file); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(file)); err == nil { // make the rename itself durable
-		_ = d.Sync()
-		d.Close()
 	}
 	fi, err := os.Stat(file)
 	if err != nil {
