@@ -127,6 +127,7 @@ type Config struct {
 	JobSessions     string   // cron spec of the expired-sessions cleanup
 	JobRecheck      string   // cron spec of the re-check of undecided addresses
 	JobBackup       string   // cron spec of the nightly backup
+	JobReport       string   // cron spec of the Contact Summary's rebuild
 	BackupKeep      int      // nightly backups kept in data/backups; 0 turns them off
 	SinkMaxMessages int
 	SMTPRelay       string // host:port; "" delivers to the sink
@@ -202,6 +203,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	fs.StringVar(&c.JobValueLogGC, "job-value-log-gc", "30 * * * *", "when the database reclaims space from its value log (cron)")
 	fs.StringVar(&c.JobSessions, "job-session-cleanup", "15 * * * *", "when expired sessions are deleted (cron)")
 	fs.StringVar(&c.JobRecheck, "job-recheck-addresses", "45 * * * *", "when addresses a DNS failure left undecided are checked again (cron)")
+	fs.StringVar(&c.JobReport, "job-report", "*/15 * * * *", "when the Contact Summary is brought up to date (cron)")
 	fs.StringVar(&c.JobBackup, "job-backup", "0 3 * * *", "when the nightly backup runs (cron; with --backup-keep)")
 	fs.IntVar(&c.BackupKeep, "backup-keep", 0, "nightly backups to keep in data/backups (0: no nightly backup)")
 	fs.IntVar(&c.SinkMaxMessages, "sink-max-messages", 5000, "messages the sink keeps; the oldest are dropped beyond it")
@@ -221,7 +223,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (Co
 	}
 	for name, spec := range map[string]string{"--digest-daily": c.DigestDaily, "--digest-weekly": c.DigestWeekly,
 		"--job-outbox-retry": c.JobOutbox, "--job-reconcile-index": c.JobReconcile, "--job-value-log-gc": c.JobValueLogGC,
-		"--job-session-cleanup": c.JobSessions, "--job-recheck-addresses": c.JobRecheck, "--job-backup": c.JobBackup} {
+		"--job-session-cleanup": c.JobSessions, "--job-recheck-addresses": c.JobRecheck, "--job-backup": c.JobBackup,
+		"--job-report": c.JobReport} {
 		if _, err := cron.ParseStandard(spec); err != nil {
 			return c, usageError{fmt.Sprintf("%s %q: %v", name, spec, err)}
 		}
@@ -401,7 +404,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		logger.Info("saved searches loaded", "component", "listings", "n", n)
 	}
 
-	sched, err := newJobs(cfg, b, m, listings, logger)
+	reports := &app.ReportService{Store: b.store, Users: b.store, Now: time.Now, Logger: logger.With("component", "report")}
+	sched, err := newJobs(cfg, b, m, listings, reports, logger)
 	if err != nil {
 		return err
 	}
@@ -423,7 +427,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"), SessionTTL: cfg.SessionTTL,
 		Health:  func() error { _, err := b.index.Count(); return err },
 		Reindex: b.reindex, MailNote: m.note, MailWaiting: m.outbox.Waiting(), Prefs: b.store,
-		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings, Portal: portal, Jobs: sched}
+		Imports: b.imports, ImportMaxSize: cfg.ImportMaxSize, Exports: b.exports, Listings: listings, Portal: portal, Jobs: sched,
+		Reports: reports}
 	b.imports.MaxSize = cfg.ImportMaxSize
 	if m.mailbox != nil {
 		opts.Mailbox = m.mailbox
@@ -496,7 +501,7 @@ func publicAddr(a net.Addr) string {
 
 // newJobs returns the scheduler of the jobs that keep the server healthy, each on the schedule
 // its flag gives.
-func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService, logger *slog.Logger) (*jobs.Scheduler, error) {
+func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService, reports *app.ReportService, logger *slog.Logger) (*jobs.Scheduler, error) {
 	digests := func(schedule string) func(context.Context) (string, error) {
 		return func(ctx context.Context) (string, error) {
 			n, err := listings.SendDigests(ctx, schedule)
@@ -526,6 +531,10 @@ func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService,
 		{Name: "recheck-addresses", Title: "Re-check undecided addresses", Spec: cfg.JobRecheck, Run: func(ctx context.Context) (string, error) {
 			checked, invalid, err := b.contacts.RecheckUnknown(ctx, 200)
 			return fmt.Sprintf("%d checked, %d invalid", checked, invalid), err
+		}},
+		{Name: "contact-summary", Title: "Contact Summary rebuild", Spec: cfg.JobReport, Run: func(ctx context.Context) (string, error) {
+			r, err := reports.RebuildAll(ctx)
+			return fmt.Sprintf("%d contacts updated, %d removed", r.Contacts, r.Removed), err
 		}},
 		{Name: "digests-daily", Title: "Daily saved-search digests", Spec: cfg.DigestDaily, Run: digests(app.ScheduleDaily)},
 		{Name: "digests-weekly", Title: "Weekly saved-search digests", Spec: cfg.DigestWeekly, Run: digests(app.ScheduleWeekly)},

@@ -117,6 +117,9 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 		prefix := namePrefix(c.OwnerID, c.Status)
 		w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms})
 	}
+	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
+		return err
+	}
 	return s.mark(txn, c.ID, uint64(c.Version))
 }
 
@@ -164,6 +167,9 @@ func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, er
 
 func (s *Store) removeContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 	w.ids = append(w.ids, c.ID)
+	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
+		return err
+	}
 	for _, k := range secondaryKeys(c) {
 		if err := txn.Delete([]byte(k)); err != nil {
 			return err

@@ -53,6 +53,9 @@ func (s *Store) PutSavedSearch(_ context.Context, search *app.SavedSearch) error
 		case cur.Version != search.Version-1:
 			return searchChanged()
 		}
+		if err := markSearchContacts(txn, search.OwnerID, search.ContactIDs, cur.ContactIDs); err != nil {
+			return err
+		}
 		keep := linkKeys(search)
 		for k := range linkKeys(&cur) {
 			if _, ok := keep[k]; ok {
@@ -117,6 +120,9 @@ func (s *Store) DeleteSavedSearch(_ context.Context, ownerID, id string) error {
 			return notFound("Saved search")
 		}
 		if err != nil {
+			return err
+		}
+		if err := markSearchContacts(txn, ownerID, cur.ContactIDs); err != nil {
 			return err
 		}
 		for k := range linkKeys(&cur) {
@@ -329,6 +335,19 @@ func (s *Store) ClearDigest(_ context.Context, ownerID, searchID string, listing
 	})
 	if err != nil {
 		return fmt.Errorf("store: clear digest items of %s: %w", searchID, err)
+	}
+	return nil
+}
+
+// markSearchContacts marks the contacts of a saved search (before and after a change) changed
+// for the Contact Summary.
+func markSearchContacts(txn *badger.Txn, ownerID string, lists ...[]string) error {
+	for _, ids := range lists {
+		for _, id := range ids {
+			if err := markReport(txn, ownerID, id); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ func (s *Store) EnqueueMail(_ context.Context, ms []*app.OutMessage) error {
 				if err := txn.Set([]byte(contactMailKey(m)), nil); err != nil {
 					return err
 				}
+				if err := markReport(txn, m.OwnerID, m.ContactID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -130,6 +133,11 @@ func (s *Store) UpdateMail(_ context.Context, m *app.OutMessage) error {
 		}
 		if m.Status == app.MailQueued {
 			if err := txn.Set([]byte(dueKey(m)), nil); err != nil {
+				return err
+			}
+		}
+		if cur.Status != m.Status && cur.ContactID != "" {
+			if err := markReport(txn, cur.OwnerID, cur.ContactID); err != nil {
 				return err
 			}
 		}

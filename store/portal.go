@@ -81,6 +81,9 @@ func (s *Store) CreatePortalAccount(_ context.Context, a *app.PortalAccount, bas
 		if err := txn.Set([]byte(portalOfKey(a.OwnerID, a.ContactID)), nil); err != nil {
 			return err
 		}
+		if err := markReport(txn, a.OwnerID, a.ContactID); err != nil {
+			return err
+		}
 		return setJSON(txn, pPortal+a.ContactID, &next)
 	})
 	if err != nil {
@@ -128,6 +131,12 @@ func (s *Store) UpdatePortalAccount(_ context.Context, a *app.PortalAccount) err
 			if err := txn.Set([]byte(portalOfKey(a.OwnerID, a.ContactID)), nil); err != nil {
 				return err
 			}
+		}
+		if err := markReport(txn, cur.OwnerID, a.ContactID); err != nil {
+			return err
+		}
+		if err := markReport(txn, a.OwnerID, a.ContactID); err != nil {
+			return err
 		}
 		next := *a
 		next.Username = cur.Username
@@ -184,6 +193,9 @@ func (s *Store) DeletePortalAccount(_ context.Context, contactID string) error {
 		case err != nil:
 			return err
 		default:
+			if err := markReport(txn, cur.OwnerID, contactID); err != nil {
+				return err
+			}
 			for _, k := range []string{pPortalUser + cur.Username, portalOfKey(cur.OwnerID, contactID), pPortal + contactID} {
 				if err := txn.Delete([]byte(k)); err != nil {
 					return err
@@ -368,6 +380,9 @@ func (s *Store) AddPortalMessage(_ context.Context, m *app.PortalMessage) error 
 		m.ID = app.NewID()
 	}
 	err := s.update(func(txn *badger.Txn) error {
+		if err := markReport(txn, m.OwnerID, m.ContactID); err != nil {
+			return err
+		}
 		return setJSON(txn, portalMsgPrefix(m.OwnerID, m.ContactID)+m.ID, m)
 	})
 	return portalErr(err, "add portal message of %s", m.ContactID)
@@ -421,6 +436,9 @@ func (s *Store) MarkPortalMessagesRead(_ context.Context, ownerID, contactID str
 			}
 			n++
 		}
+		if n > 0 {
+			return markReport(txn, ownerID, contactID)
+		}
 		return nil
 	})
 	if err != nil {
@@ -444,9 +462,16 @@ func (s *Store) AddActivity(_ context.Context, evs ...*app.ActivityEvent) error 
 		return nil
 	}
 	err := s.update(func(txn *badger.Txn) error {
+		marked := map[string]bool{}
 		for _, ev := range evs {
 			if err := setJSON(txn, activityPrefix(ev.OwnerID, ev.ContactID)+ev.ID, ev); err != nil {
 				return err
+			}
+			if k := ev.OwnerID + "/" + ev.ContactID; !marked[k] {
+				marked[k] = true
+				if err := markReport(txn, ev.OwnerID, ev.ContactID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -56,6 +56,9 @@ import (
 //	pz/<contact>/<session id>        portal session by contact (empty value)
 //	pm/<owner>/<contact>/<id>        portal message JSON (ULID IDs: key order is time order)
 //	ae/<owner>/<contact>/<id>        activity event JSON (ULID IDs: key order is time order)
+//	rd/<owner>/<contact>             the contact changed since the Contact Summary's last build
+//	rs/<owner>/<contact>             the contact's Contact Summary row JSON
+//	rm/<owner>                       the Contact Summary's header JSON (as of, weekly activity)
 const (
 	pUser        = "u/"
 	pUserEmail   = "ue/"

@@ -26,7 +26,15 @@ type Column struct {
 const (
 	ColName   = "name"
 	ColPortal = "portal" // needs ListView.Portal: the handler looks the accounts up only when it is shown
+	// The activity columns need ListView.Activity, the Contact Summary's rows, looked up only
+	// when one of them is shown.
+	ColPortalLogins = "portal_logins"
+	ColMessages     = "messages"
+	ColEmailsSent   = "emails_sent"
 )
+
+// ActivityColumns are the columns filled from the Contact Summary's snapshot.
+func ActivityColumns() []string { return []string{ColPortalLogins, ColMessages, ColEmailsSent} }
 
 // AllColumns lists every column in the order Customize Contact List offers them.
 func AllColumns() []Column {
@@ -50,6 +58,9 @@ func AllColumns() []Column {
 		{Key: "updated", Label: "Updated", Sort: app.SortUpdated, class: "when", cell: func(w *htmlWriter, c *app.Contact, _ map[string]string) { w.when(c.UpdatedAt) }},
 		{Key: "notes", Label: "Notes", class: "notes", text: func(c *app.Contact) string { return firstLine(c.Notes, 80) }},
 		{Key: ColPortal, Label: "Portal", class: "portal", viewCell: portalCell},
+		{Key: ColPortalLogins, Label: "Portal logins", class: "num", viewCell: activityCell(func(r *app.ReportRow) int { return r.PortalLogins })},
+		{Key: ColMessages, Label: "Messages", class: "num", viewCell: activityCell(func(r *app.ReportRow) int { return r.MessagesFromContact + r.MessagesToContact })},
+		{Key: ColEmailsSent, Label: "Emails sent", class: "num", viewCell: activityCell(func(r *app.ReportRow) int { return r.EmailsSent })},
 	}
 }
 
@@ -209,4 +220,19 @@ func firstLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return strings.TrimSpace(s)
+}
+
+// activityCell writes a figure from the contact's Contact Summary row: "—" when the report has
+// no row for it yet, nothing when the rows were not looked up.
+func activityCell(n func(r *app.ReportRow) int) func(w *htmlWriter, c *app.Contact, v ListView) {
+	return func(w *htmlWriter, c *app.Contact, v ListView) {
+		if v.Activity == nil {
+			return
+		}
+		if r := v.Activity[c.ID]; r != nil {
+			w.raw(strconv.Itoa(n(r)))
+		} else {
+			w.raw(`<span class="more" title="Not in the Contact Summary yet">—</span>`)
+		}
+	}
 }

@@ -35,11 +35,14 @@ type ContactListProps struct {
 	// Portal holds the portal accounts of the page's contacts (contact ID → account; no entry
 	// when none), looked up only when the Portal column is shown; nil otherwise.
 	Portal map[string]*app.PortalAccount
+	// Activity holds the page's contacts' Contact Summary rows, looked up only when an activity
+	// column (Portal logins, Messages, Emails sent) is shown; nil otherwise.
+	Activity map[string]*app.ReportRow
 }
 
 // View is how the list shows a row: its columns, group names and portal accounts.
 func (p ContactListProps) View() ListView {
-	return ListView{Columns: p.Columns, GroupNames: p.GroupNames, Portal: p.Portal}
+	return ListView{Columns: p.Columns, GroupNames: p.GroupNames, Portal: p.Portal, Activity: p.Activity}
 }
 
 // ListView is what a row needs besides its contact: the agent's columns and group names, and
@@ -48,6 +51,7 @@ type ListView struct {
 	Columns    []string // nil for DefaultColumns
 	GroupNames map[string]string
 	Portal     map[string]*app.PortalAccount // nil when not looked up: the Portal cell stays empty
+	Activity   map[string]*app.ReportRow     // nil when not looked up: the activity cells stay empty
 	resolved   []Column                      // the columns of Columns, worked out once per list
 }
 
@@ -207,6 +211,7 @@ func AdvancedMenu(csrf string, quickAddHidden bool) g.Node {
 	return Details(ID("advanced"), Class("menu"),
 		Summary(Class("button"), ID("advanced-button"), Aria("haspopup", "menu"), g.Text("Advanced")),
 		Ul(ID("advanced-menu"), Role("menu"), Aria("labelledby", "advanced-button"),
+			Li(Role("none"), A(Role("menuitem"), Href("/reports/contact-summary"), ID("menu-report"), g.Text("Contact Summary"))),
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/import"), ID("menu-import"), g.Text("Import Contacts"))),
 			// app.js adds the list's current filter to this link when it is followed.
 			Li(Role("none"), A(Role("menuitem"), Href("/contacts/export"), ID("menu-export"), g.Text("Export Contacts"))),

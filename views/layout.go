@@ -18,7 +18,7 @@ type PageProps struct {
 	Title string
 	User  *app.User // nil on the setup and login pages
 	CSRF  string
-	Nav   string // the active navigation entry: "contacts", "mail", "agents", "jobs", "preferences"
+	Nav   string // the active navigation entry: "contacts", "report", "mail", "agents", "jobs", "preferences"
 	// Scripts are extra scripts the page needs (paths under /vendor or /static), loaded before app.js.
 	Scripts []string
 }
@@ -66,6 +66,7 @@ func header(p PageProps) g.Node {
 		g.If(p.User != nil, g.Group{
 			Nav(Aria("label", "Main"),
 				navLink("/contacts", "Contact Management", p.Nav == "contacts"),
+				navLink("/reports/contact-summary", "Contact Summary", p.Nav == "report"),
 				navLink("/listings", "Listings", p.Nav == "listings"),
 				navLink("/mail", "Mail", p.Nav == "mail"),
 				g.If(p.User != nil && p.User.IsAdmin(), navLink("/agents", "Agents", p.Nav == "agents")),

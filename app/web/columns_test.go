@@ -117,7 +117,7 @@ func TestQuickAddToggle(t *testing.T) {
 	}
 	var entries []string
 	p.find("#advanced-menu [role=menuitem]").Each(func(_ int, s *goquery.Selection) { entries = append(entries, s.Text()) })
-	if got := strings.Join(entries, ","); got != "Import Contacts,Export Contacts,Create Portal Accounts,Create Portal Accounts with Invite,Hide Quick Add,Customize Contact List" {
+	if got := strings.Join(entries, ","); got != "Contact Summary,Import Contacts,Export Contacts,Create Portal Accounts,Create Portal Accounts with Invite,Hide Quick Add,Customize Contact List" {
 		t.Errorf("Advanced menu = %q (only built entries)", got)
 	}
 	t.Run("Collapse hides the bar and the menu entry turns into Show Quick Add", func(t *testing.T) {

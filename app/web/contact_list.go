@@ -140,6 +140,9 @@ func (s *Server) loadList(c echo.Context) (views.ContactListProps, error) {
 	if p.Portal, err = s.portalAccounts(ctx, u.ID, cols, p.Items); err != nil {
 		return p, err
 	}
+	if p.Activity, err = s.activityRows(ctx, u.ID, cols, p.Items); err != nil {
+		return p, err
+	}
 	if p.Prev == "" {
 		p.Query.Page = 1
 	}

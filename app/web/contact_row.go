@@ -23,7 +23,11 @@ func (s *Server) listView(c echo.Context, rows ...*app.Contact) (views.ListView,
 	}
 	// The rows the view will draw get their portal accounts for the Portal column.
 	portal, err := s.portalAccounts(c.Request().Context(), u.ID, cols, rows)
-	return views.ListView{Columns: cols, GroupNames: groupNames(gs), Portal: portal}, err
+	if err != nil {
+		return views.ListView{}, err
+	}
+	activity, err := s.activityRows(c.Request().Context(), u.ID, cols, rows)
+	return views.ListView{Columns: cols, GroupNames: groupNames(gs), Portal: portal, Activity: activity}, err
 }
 
 func (s *Server) loadOwnContact(c echo.Context) (*app.Contact, map[string]string, error) {

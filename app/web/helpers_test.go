@@ -42,6 +42,8 @@ type harness struct {
 	imports  *imports.Service
 	listings *app.ListingService
 	portal   *app.PortalService
+	reports  *app.ReportService
+	store    *store.Store
 }
 
 // syncBuffer collects the server's log lines; handlers write from their own goroutines.
@@ -92,7 +94,9 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	portal := &app.PortalService{Store: st, Contacts: contacts, Outbox: outbox, Now: time.Now, BaseURL: "http://agentbook.test",
 		Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5), BcryptCost: bcrypt.MinCost, Logger: logger}
 	contacts.AfterDelete = portal.RemoveAccount
+	reports := &app.ReportService{Store: st, Users: st, Now: time.Now}
 	opt := web.Options{
+		Reports:    reports,
 		Portal:     portal,
 		Listings:   listings,
 		Imports:    imp,
@@ -110,7 +114,8 @@ func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.
 	}
 	e := build(opt)
 	srv := httptest.NewServer(e)
-	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp, listings: listings, portal: portal}
+	h := &harness{srv: srv, echo: e, contacts: contacts, accounts: accounts, logs: logs, outbox: outbox, mailbox: mailbox, imports: imp, listings: listings, portal: portal,
+		reports: reports, store: st}
 	t.Cleanup(func() {
 		srv.Close() // runs before the engines close: cleanups run last-in first-out
 		if l := logs.String(); strings.Contains(l, "level=ERROR") {

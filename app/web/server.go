@@ -104,6 +104,8 @@ type Options struct {
 	Portal PortalService
 	// Jobs is the scheduler of the maintenance jobs, shown on the admin's Jobs page; nil for none.
 	Jobs JobService
+	// Reports serves and refreshes the Contact Summary; nil when it is off.
+	Reports ReportService
 }
 
 // Server holds the handlers' dependencies.
@@ -177,6 +179,8 @@ func New(opt Options) *echo.Echo {
 	api.GET("/listings/:id", s.apiGetListing)
 	api.PATCH("/listings/:id", s.apiUpdateListing)
 	api.GET("/listings/:id/matches", s.apiListingMatches)
+	api.GET("/reports/contact-summary", s.apiReport)
+	api.POST("/reports/contact-summary/refresh", s.apiRefreshReport)
 	api.GET("/groups", s.apiListGroups)
 	api.POST("/groups", s.apiCreateGroup)
 	api.PATCH("/groups/:id", s.apiRenameGroup)
@@ -283,6 +287,10 @@ func New(opt Options) *echo.Echo {
 		in.POST("/contacts/:id/messages", s.sendContactMessage)
 		api.POST("/contacts/:id/portal", s.apiCreateContactPortal)
 	}
+	// Contact Summary (report.go): the report from its snapshot, its CSV, and Refresh now.
+	in.GET("/reports/contact-summary", s.showReportPage)
+	in.GET("/reports/contact-summary.csv", s.downloadReportCSV)
+	in.POST("/reports/contact-summary/refresh", s.refreshReport)
 	in.GET("/groups", s.showGroupsPage)
 	in.POST("/groups", s.addGroup)
 	in.POST("/groups/:id/rename", s.renameGroup)
