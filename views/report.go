@@ -147,7 +147,7 @@ func ActivityChart(weeks []app.WeekCount) g.Node {
 	for _, wk := range weeks {
 		desc = append(desc, fmt.Sprintf("week of %s: %d", wk.Start.Format("Jan 2"), wk.Count))
 	}
-	fmt.Fprintf(&b, `<figure class="report-chart" id="activity-chart"><svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 %d %d" width="100%%" style="max-width:%dpx" xmlns="http://www.w3.org/2000/svg">`, w, h, w)
+	fmt.Fprintf(&b, `<figure class="report-chart" id="activity-chart"><svg role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 %d %d" width="100%%" xmlns="http://www.w3.org/2000/svg">`, w, h)
 	fmt.Fprintf(&b, `<title id="chart-title">Contact activity per week, last %d weeks: %d in all</title>`, len(weeks), total)
 	fmt.Fprintf(&b, `<desc id="chart-desc">%s.</desc>`, escape(strings.Join(desc, "; ")))
 	// axis and grid
@@ -214,12 +214,13 @@ func reportFilterForm(p ReportProps) g.Node {
 }
 
 func (f ReportFilter) sortLink(key, label string) g.Node {
-	next := f
-	next.Sort, next.Desc = key, f.Sort == key && !f.Desc
 	cur := f.Sort
 	if cur == "" {
 		cur = "name"
 	}
+	// A click on the column the report is sorted by reverses it.
+	next := f
+	next.Sort, next.Desc = key, cur == key && !f.Desc
 	arrow := ""
 	if cur == key {
 		arrow = " ▲"
