@@ -524,9 +524,13 @@ func newJobs(cfg Config, b *backend, m *mailParts, listings *app.ListingService,
 			n, err := b.store.CollectGarbage()
 			return fmt.Sprintf("%d value-log files rewritten", n), err
 		}},
-		{Name: "session-cleanup", Title: "Expired sessions cleanup", Spec: cfg.JobSessions, Run: func(ctx context.Context) (string, error) {
+		{Name: "session-cleanup", Title: "Expired sessions and invitations cleanup", Spec: cfg.JobSessions, Run: func(ctx context.Context) (string, error) {
 			n, err := b.store.DeleteExpiredSessions(ctx, time.Now())
-			return fmt.Sprintf("%d sessions deleted", n), err
+			if err != nil {
+				return "", err
+			}
+			links, sessions, err := b.store.DeleteExpiredPortal(ctx, time.Now())
+			return fmt.Sprintf("%d sessions, %d portal sessions, %d expired invitation links deleted", n, sessions, links), err
 		}},
 		{Name: "recheck-addresses", Title: "Re-check undecided addresses", Spec: cfg.JobRecheck, Run: func(ctx context.Context) (string, error) {
 			checked, invalid, err := b.contacts.RecheckUnknown(ctx, 200)
