@@ -41,7 +41,7 @@ func (s *ContactService) RecheckUnknown(ctx context.Context, limit int) (checked
 		tried[k] = true
 	}
 	s.recheck.mu.Unlock()
-	var todo []pending
+	var due []pending
 	seen := map[string]bool{}
 	err = s.Store.EachContact(ctx, func(c *Contact) error {
 		for _, e := range c.Emails {
@@ -50,18 +50,18 @@ func (s *ContactService) RecheckUnknown(ctx context.Context, limit int) (checked
 				continue
 			}
 			seen[key] = true
-			todo = append(todo, pending{c.OwnerID, e.Address, e.CheckedAt})
+			due = append(due, pending{c.OwnerID, e.Address, e.CheckedAt})
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, 0, err
 	}
-	sort.Slice(todo, func(i, j int) bool { return todo[i].at.Before(todo[j].at) })
-	if len(todo) > limit {
-		todo = todo[:limit]
+	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	if len(due) > limit {
+		due = due[:limit]
 	}
-	for _, p := range todo {
+	for _, p := range due {
 		if ctx.Err() != nil {
 			break
 		}

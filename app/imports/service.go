@@ -491,8 +491,6 @@ func (s *Service) Run(ctx context.Context, ownerID, id string) (*app.Import, err
 	return s.run(ctx, im)
 }
 
-// Wait waits for the imports started in the background.
-func (s *Service) Wait() { s.wg.Wait() }
 
 // run imports every row of im's file in batches. What a batch wrote stays if a later one fails;
 // the import is then failed, and Undo takes back what it did.
@@ -570,7 +568,7 @@ func (s *Service) runRows(ctx context.Context, im *app.Import) error {
 	return rerr
 }
 
-// Close waits for background imports to finish.
+// Close waits for the imports and undos started in the background.
 func (s *Service) Close() { s.wg.Wait() }
 
 // KeepUploads is how long the file of an import that was previewed but never run is kept.
