@@ -491,7 +491,6 @@ func (s *Service) Run(ctx context.Context, ownerID, id string) (*app.Import, err
 	return s.run(ctx, im)
 }
 
-
 // run imports every row of im's file in batches. What a batch wrote stays if a later one fails;
 // the import is then failed, and Undo takes back what it did.
 func (s *Service) run(ctx context.Context, im *app.Import) (*app.Import, error) {
