@@ -251,6 +251,18 @@ func (s *PortalService) Account(ctx context.Context, ownerID, contactID string) 
 	return s.Store.PortalAccount(ctx, contactID)
 }
 
+// AccountsFor returns the portal accounts of a page of the agent's contacts (contact ID →
+// account; no entry when none), for the list's Portal column. Contacts of another agent are left out.
+func (s *PortalService) AccountsFor(ctx context.Context, ownerID string, cs []*Contact) (map[string]*PortalAccount, error) {
+	ids := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c.OwnerID == ownerID {
+			ids = append(ids, c.ID)
+		}
+	}
+	return s.Store.PortalAccountsByContact(ctx, ids)
+}
+
 // AccountsOf returns which of the agent's contacts have a portal account.
 func (s *PortalService) AccountsOf(ctx context.Context, ownerID string) (map[string]bool, error) {
 	return s.Store.PortalAccountsOf(ctx, ownerID)

@@ -163,6 +163,29 @@ func (s *Store) PortalAccount(_ context.Context, contactID string) (*app.PortalA
 	return &a, nil
 }
 
+// PortalAccountsByContact implements app.PortalStore.
+func (s *Store) PortalAccountsByContact(_ context.Context, contactIDs []string) (map[string]*app.PortalAccount, error) {
+	out := make(map[string]*app.PortalAccount, len(contactIDs))
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, id := range contactIDs {
+			var a app.PortalAccount
+			err := getJSON(txn, pPortal+id, &a)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out[id] = &a
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: portal accounts: %w", err)
+	}
+	return out, nil
+}
+
 // PortalAccountByUsername implements app.PortalStore.
 func (s *Store) PortalAccountByUsername(_ context.Context, username string) (*app.PortalAccount, error) {
 	var a app.PortalAccount

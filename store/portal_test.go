@@ -300,6 +300,25 @@ func TestStorePortalAccountsOf(t *testing.T) {
 	})
 }
 
+func TestStorePortalAccountsByContact(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	owner := app.NewID()
+	a := newAccount(t, st, owner, "a@example.com")
+	b := newAccount(t, st, owner, "b@example.com")
+	none := app.NewID()
+	got, err := st.PortalAccountsByContact(ctx, []string{a.ContactID, none, b.ContactID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[a.ContactID].Username != "a@example.com" || got[b.ContactID].Username != "b@example.com" {
+		t.Fatalf("PortalAccountsByContact = %v; want the accounts of a and b only", got)
+	}
+	if got, err := st.PortalAccountsByContact(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("no contacts: %v, %v", got, err)
+	}
+}
+
 func TestStorePortalLinks(t *testing.T) {
 	ctx := context.Background()
 	owner, contact := app.NewID(), app.NewID()

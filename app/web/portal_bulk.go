@@ -215,16 +215,5 @@ func (s *Server) portalAccounts(ctx context.Context, ownerID string, cols []stri
 	if s.opt.Portal == nil || !slices.Contains(cols, views.ColPortal) {
 		return nil, nil
 	}
-	out := make(map[string]*app.PortalAccount, len(cs))
-	for _, c := range cs {
-		a, err := s.opt.Portal.Account(ctx, ownerID, c.ID)
-		switch {
-		case app.ErrorCode(err) == app.ENOTFOUND:
-		case err != nil:
-			return nil, err
-		default:
-			out[c.ID] = a
-		}
-	}
-	return out, nil
+	return s.opt.Portal.AccountsFor(ctx, ownerID, cs)
 }

@@ -14,6 +14,7 @@ type PortalService interface {
 	Invite(ctx context.Context, agent *app.User, contactID string) (*app.PortalAccount, error)
 	Account(ctx context.Context, ownerID, contactID string) (*app.PortalAccount, error)
 	AccountsOf(ctx context.Context, ownerID string) (map[string]bool, error)
+	AccountsFor(ctx context.Context, ownerID string, cs []*app.Contact) (map[string]*app.PortalAccount, error)
 	StartBulk(ctx context.Context, agent *app.User, invite bool) (*app.BulkPortalResult, error)
 	BulkStatus(ownerID, id string) (*app.BulkPortalResult, error)
 	LinkAccount(ctx context.Context, token string) (*app.PortalAccount, *app.User, error)
