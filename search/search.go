@@ -28,8 +28,9 @@ import (
 )
 
 // Version identifies the mapping and the document layout. An index on disk with another version
-// is deleted and rebuilt from the store.
-const Version = "contacts-16"
+// is deleted and rebuilt from the store, and the store's name-order values are written again
+// (contacts-17: they keep each contact's sort values).
+const Version = "contacts-17"
 
 const versionFile = "agentbook-index-version"
 

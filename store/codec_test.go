@@ -63,3 +63,38 @@ func FuzzDecodeContact(f *testing.F) {
 		_ = decodeContact(b, &c)
 	})
 }
+
+// TestNameValue checks the name-order value: its terms and sort values come back, a value from
+// before sort values were kept is read as terms alone, and a damaged one as neither.
+func TestNameValue(t *testing.T) {
+	c := &app.Contact{ID: "01J", OwnerID: "01O", FirstName: "Zoë", LastName: "O'Brien", Company: "Acme", Status: app.StatusActive,
+		UpdatedAt: time.Date(2026, 11, 25, 18, 4, 5, 0, time.UTC), Emails: []app.Email{{Address: "Z@x.test", Status: "valid"}},
+		Addresses: []app.Address{{City: "San José", Region: "CA", PostalCode: "95110"}}}
+	terms := []byte("tzoe\x1fto'brien\x1feZ@x.test")
+	gotTerms, sorts := splitNameValue(nameValue(c, terms))
+	if string(gotTerms) != string(terms) {
+		t.Errorf("terms = %q; want %q", gotTerms, terms)
+	}
+	for _, f := range packedSorts {
+		if v, ok := sortValueOf(sorts, f); !ok || v != c.SortValue(f) {
+			t.Errorf("sort value of %s = %q, %v; want %q", f, v, ok, c.SortValue(f))
+		}
+	}
+	for _, f := range []string{app.SortName, app.SortCreated, "nope"} {
+		if v, ok := sortValueOf(sorts, f); ok {
+			t.Errorf("sort value of %s = %q; want none (not kept)", f, v)
+		}
+	}
+	if gotTerms, sorts := splitNameValue(terms); string(gotTerms) != string(terms) || sorts != nil {
+		t.Errorf("legacy value: terms %q sorts %q", gotTerms, sorts)
+	}
+	if gotTerms, sorts := splitNameValue(nil); gotTerms != nil || sorts != nil {
+		t.Errorf("empty value: terms %q sorts %q", gotTerms, sorts)
+	}
+	if gotTerms, sorts := splitNameValue([]byte{nameValueSorts, 200, 1, 'x'}); gotTerms != nil || sorts != nil {
+		t.Errorf("damaged value: terms %q sorts %q", gotTerms, sorts)
+	}
+	if _, ok := sortValueOf([]byte{5, 'a'}, app.SortUpdated); ok {
+		t.Error("a truncated sort value was read")
+	}
+}

@@ -110,12 +110,13 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 		}
 	}
 	if s.terms != nil {
-		k, terms := sortKey(c, app.SortName), s.terms(c)
-		if err := txn.Set([]byte(k), terms); err != nil {
+		k, v := sortKey(c, app.SortName), nameValue(c, s.terms(c))
+		if err := txn.Set([]byte(k), v); err != nil {
 			return err
 		}
 		prefix := namePrefix(c.OwnerID, c.Status)
-		w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms})
+		terms, sorts := splitNameValue(v)
+		w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms, sorts: sorts})
 	}
 	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
 		return err
@@ -292,12 +293,12 @@ func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, e
 	return out, nil
 }
 
-// SortKeys implements app.Store. Cached records are read in place; the others are decoded
-// (and cached) as ContactsByID does. For created, the keys are made from the IDs alone, without
-// checking their owner.
+// SortKeys implements app.Store. The values come from the agent's name orders in memory, which
+// keep them (so only the agent's own contacts are found there); a contact not found there is read
+// from the record cache, or decoded (and cached) as ContactsByID does. For created, the keys are
+// made from the IDs alone, without checking their owner.
 func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, field string) ([]string, error) {
 	keys := make([]string, 0, len(ids))
-	var missed []string
 	if field == app.SortCreated {
 		// The sort value is the ID itself. Ownership is checked when the page is loaded: the
 		// IDs come from the agent's own index terms.
@@ -306,6 +307,28 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 		}
 		return keys, nil
 	}
+	if s.terms != nil && slices.Contains(packedSorts, field) {
+		for _, st := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+			if len(ids) == 0 {
+				break
+			}
+			var rest []string
+			err := s.order.read(s.db, namePrefix(ownerID, st), func(l *orderList) {
+				for _, id := range ids {
+					if v, ok := sortValueOf(l.byID[id].sorts, field); ok {
+						keys = append(keys, v+"\x00"+id)
+					} else {
+						rest = append(rest, id)
+					}
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+			ids = rest
+		}
+	}
+	var missed []string
 	for _, id := range ids {
 		if c, ok := s.records.peek(id); ok {
 			if c.OwnerID == ownerID {
@@ -409,7 +432,7 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 				}
 			}
 		}
-		return wb.Set([]byte(sortKey(c, app.SortName)), s.terms(c))
+		return wb.Set([]byte(sortKey(c, app.SortName)), nameValue(c, s.terms(c)))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: refresh terms: %w", err)

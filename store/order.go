@@ -2,10 +2,13 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"agentbook/app"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -24,13 +27,72 @@ type nameOrder struct {
 type orderList struct {
 	keys  []string // "<sort value>\x00<id>", sorted
 	terms [][]byte
-	byID  map[string]orderEntry // id → its key and terms
+	byID  map[string]orderEntry // id → its key, terms and sort values
 }
 
-// orderEntry is one contact's place in a name order: its key and its search terms.
+// orderEntry is one contact's place in a name order: its key, its search terms and its packed
+// sort values (nil when written before they were kept).
 type orderEntry struct {
 	key   string
 	terms []byte
+	sorts []byte
+}
+
+// packedSorts are the list's sort fields whose values a name-order entry keeps, so that a few
+// thousand matches are put in any column's order from memory rather than by reading each record
+// (10–15 µs apiece from Badger). Name is the entry's key, and created is the ID.
+var packedSorts = []string{app.SortUpdated, app.SortFirstName, app.SortLastName, app.SortEmail, app.SortCompany,
+	app.SortTitle, app.SortCity, app.SortRegion, app.SortPostalCode, app.SortEmailStatus}
+
+// nameValueSorts starts a name-order value that holds sort values: the byte, the length of the
+// packed values, the values, then the search terms. A value written before then is the terms
+// alone, which start with a field letter (or are empty).
+const nameValueSorts = 0x01
+
+// nameValue is the value of a contact's name-order key.
+func nameValue(c *app.Contact, terms []byte) []byte {
+	var sorts []byte
+	for _, f := range packedSorts {
+		v := c.SortValue(f)
+		sorts = binary.AppendUvarint(sorts, uint64(len(v)))
+		sorts = append(sorts, v...)
+	}
+	b := make([]byte, 0, 1+binary.MaxVarintLen32+len(sorts)+len(terms))
+	b = append(b, nameValueSorts)
+	b = binary.AppendUvarint(b, uint64(len(sorts)))
+	b = append(b, sorts...)
+	return append(b, terms...)
+}
+
+// splitNameValue returns the terms and packed sort values of a name-order value, without copying.
+func splitNameValue(v []byte) (terms, sorts []byte) {
+	if len(v) == 0 || v[0] != nameValueSorts {
+		return v, nil
+	}
+	n, w := binary.Uvarint(v[1:])
+	if w <= 0 || uint64(len(v)-1-w) < n {
+		return nil, nil // damaged: neither, so the record is read instead
+	}
+	start := 1 + w
+	return v[start+int(n):], v[start : start+int(n)]
+}
+
+// sortValueOf returns a field's value from packed sort values; false when it is not kept there.
+func sortValueOf(sorts []byte, field string) (string, bool) {
+	i := slices.Index(packedSorts, field)
+	if i < 0 || len(sorts) == 0 {
+		return "", false
+	}
+	for ; ; i-- {
+		n, w := binary.Uvarint(sorts)
+		if w <= 0 || uint64(len(sorts)-w) < n {
+			return "", false
+		}
+		if i == 0 {
+			return string(sorts[w : w+int(n)]), true
+		}
+		sorts = sorts[w+int(n):]
+	}
 }
 
 func idOf(key string) string { return key[strings.LastIndexByte(key, 0)+1:] }
@@ -38,9 +100,9 @@ func idOf(key string) string { return key[strings.LastIndexByte(key, 0)+1:] }
 // orderOp is one change to a name-order key, recorded inside a transaction and applied after
 // it commits.
 type orderOp struct {
-	prefix, key string
-	terms       []byte
-	del         bool
+	prefix, key  string
+	terms, sorts []byte
+	del          bool
 }
 
 func newNameOrder() *nameOrder { return &nameOrder{lists: map[string]*orderList{}} }
@@ -69,11 +131,11 @@ func (o *nameOrder) apply(ops []orderOp) {
 			}
 		case !op.del && found:
 			l.terms[i] = op.terms
-			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms}
+			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms, op.sorts}
 		case !op.del:
 			l.keys = slices.Insert(l.keys, i, op.key)
 			l.terms = slices.Insert(l.terms, i, op.terms)
-			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms}
+			l.byID[idOf(op.key)] = orderEntry{op.key, op.terms, op.sorts}
 		}
 	}
 }
@@ -112,9 +174,10 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 					return err
 				}
 				k := string(bytes.TrimPrefix(item.Key(), []byte(prefix)))
+				terms, sorts := splitNameValue(v)
 				l.keys = append(l.keys, k)
-				l.terms = append(l.terms, v)
-				l.byID[idOf(k)] = orderEntry{k, v}
+				l.terms = append(l.terms, terms)
+				l.byID[idOf(k)] = orderEntry{k, terms, sorts}
 			}
 			return nil
 		})

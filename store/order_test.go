@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"agentbook/app"
 	"agentbook/store/storetest"
@@ -173,4 +174,74 @@ func TestStoreRecordCacheFollowsWrites(t *testing.T) {
 			t.Errorf("contact %d: cached read %s v%d (%d emails), record %s v%d (%d emails)", i, c.FirstName, c.Version, len(c.Emails), direct.FirstName, direct.Version, len(direct.Emails))
 		}
 	}
+}
+
+// TestStoreSortKeysFromNameOrder checks that SortKeys, which reads sort values from the name
+// orders in memory, gives exactly the keys the records give, for every sort field, for active and
+// inactive contacts, after updates, and never for another agent's contacts.
+func TestStoreSortKeysFromNameOrder(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	var mine, theirs []*app.Contact
+	for i := range 80 {
+		c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", r.IntN(1000)), LastName: fmt.Sprintf("Ł%03d", r.IntN(1000)),
+			Company: []string{"", "Acme", "Zeta Homes"}[i%3], Title: []string{"Broker", ""}[i%2], Status: app.StatusActive, Version: 1,
+			Emails:    []app.Email{{Address: fmt.Sprintf("p%d@example.com", r.IntN(1000)), Status: []string{app.EmailUnknown, app.EmailInvalid, app.EmailValid}[i%3]}},
+			Addresses: []app.Address{{City: []string{"Dover", "Salem", ""}[i%3], Region: "MA", PostalCode: fmt.Sprintf("%05d", r.IntN(99999))}}}
+		if i%4 == 0 {
+			c.Status = app.StatusInactive
+		}
+		c.CreatedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		c.UpdatedAt = c.CreatedAt.Add(time.Duration(r.IntN(1e6)) * time.Second)
+		c.Normalize()
+		mine = append(mine, c)
+	}
+	for range 5 {
+		c := &app.Contact{ID: app.NewID(), OwnerID: "x", FirstName: "Other", Status: app.StatusActive, Version: 1}
+		theirs = append(theirs, c)
+	}
+	if err := st.CreateContacts(ctx, append(slices.Clone(mine), theirs...)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		t.Helper()
+		var ids []string
+		for _, c := range append(slices.Clone(mine), theirs...) {
+			ids = append(ids, c.ID)
+		}
+		for _, f := range app.SortFields() {
+			var want []string
+			for _, c := range mine {
+				want = append(want, c.SortValue(f)+"\x00"+c.ID)
+			}
+			got, err := st.SortKeys(ctx, "o", ids, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == app.SortCreated { // made from the IDs alone; ownership is checked later
+				continue
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: SortKeys(%s) = %q\nwant %q", when, f, got, want)
+			}
+		}
+	}
+	check("after creating")
+	for i, c := range mine[:20] {
+		next := *c
+		next.Company, next.Version, next.UpdatedAt = "Renamed "+c.Company, c.Version+1, c.UpdatedAt.Add(time.Hour)
+		next.Emails = []app.Email{{Address: fmt.Sprintf("new%d@example.org", i), Status: app.EmailValid}}
+		if i%2 == 0 {
+			next.Status = map[app.ContactStatus]app.ContactStatus{app.StatusActive: app.StatusInactive, app.StatusInactive: app.StatusActive}[c.Status]
+		}
+		next.Normalize()
+		if err := st.UpdateContact(ctx, &next); err != nil {
+			t.Fatal(err)
+		}
+		mine[i] = &next
+	}
+	check("after updates and status changes")
 }
