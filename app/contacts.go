@@ -505,13 +505,13 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		return s.page(ctx, q, pageIDs, more, matched)
 	}
 	withTerms := q.GroupID == "" && q.EmailStatus == "" && q.Text != ""
-	var match func(id string, terms []byte) bool
+	var match func(id, terms []byte) bool
 	switch {
 	case withTerms:
 		m := s.Index.Matcher(q.Text)
-		match = func(_ string, terms []byte) bool { return m(terms) }
+		match = func(_, terms []byte) bool { return m(terms) }
 	case q.Text == "" && q.GroupID == "" && q.EmailStatus == "":
-		match = func(string, []byte) bool { return true } // every contact (status all)
+		match = func(_, _ []byte) bool { return true } // every contact (status all)
 	default:
 		ids, err := s.Index.MatchIDs(ctx, q, total+1000)
 		if err != nil {
@@ -521,7 +521,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		for _, id := range ids {
 			set[id] = struct{}{}
 		}
-		match = func(id string, _ []byte) bool { _, ok := set[id]; return ok }
+		match = func(id, _ []byte) bool { _, ok := set[string(id)]; return ok }
 	}
 	ids, more, complete, err := s.Store.WalkOrder(ctx, page, statuses, withTerms, match, 200000)
 	if err != nil || !complete {

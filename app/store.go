@@ -91,7 +91,7 @@ type Store interface {
 	// match is true, and whether more follow. match gets the contact's search terms when
 	// withTerms is set (nil otherwise). complete is false when it gave up after maxScan entries
 	// or could not find a contact's terms; the caller then orders another way.
-	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id string, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
+	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// SortKeys returns "<sort value>\x00<id>" (the order keys of field) for the agent's contacts
 	// among ids, in no particular order; other agents' and missing contacts are left out, except
 	// for created, whose keys come from the IDs alone (the caller checks the page it loads).

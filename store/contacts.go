@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -696,7 +697,7 @@ func (s *Store) InvalidEmailContacts(_ context.Context, ownerID string) ([]strin
 // WalkOrder implements app.Store: it merges the Badger order keys of each status (one iterator
 // each) and looks the terms up in the in-memory name order.
 func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.ContactStatus, withTerms bool,
-	match func(id string, terms []byte) bool, maxScan int) ([]string, bool, bool, error) {
+	match func(id, terms []byte) bool, maxScan int) ([]string, bool, bool, error) {
 	if withTerms && s.terms == nil {
 		return nil, false, false, nil
 	}
@@ -704,7 +705,7 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 		ids            []string
 		more, complete = false, true
 	)
-	err := s.withTermLookups(p.OwnerID, statuses, withTerms, func(termsOf []func(id string) ([]byte, bool)) error {
+	err := s.withTermLookups(p.OwnerID, statuses, withTerms, func(termsOf []func(id []byte) ([]byte, bool)) error {
 		return s.db.View(func(txn *badger.Txn) error {
 			its := make([]*orderCursor, len(statuses))
 			for i, st := range statuses {
@@ -715,7 +716,7 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 				// The next key in order among the statuses' iterators.
 				best := -1
 				for i, it := range its {
-					if it.valid() && (best < 0 || (it.key < its[best].key) != p.Desc) {
+					if it.valid() && (best < 0 || (bytes.Compare(it.key, its[best].key) < 0) != p.Desc) {
 						best = i
 					}
 				}
@@ -726,7 +727,8 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 					complete = false
 					return nil
 				}
-				id := idOf(its[best].key)
+				// The key is Badger's until the cursor moves on: nothing here copies it but a match.
+				id := its[best].key[bytes.LastIndexByte(its[best].key, 0)+1:]
 				var terms []byte
 				if withTerms {
 					t, ok := termsOf[best](id)
@@ -736,15 +738,16 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 					}
 					terms = t
 				}
-				its[best].next()
 				if !match(id, terms) {
+					its[best].next()
 					continue
 				}
 				if len(ids) == p.Limit {
 					more = true
 					return nil
 				}
-				ids = append(ids, id)
+				ids = append(ids, string(id))
+				its[best].next()
 			}
 		})
 	})
@@ -756,8 +759,8 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 
 // withTermLookups calls fn with, per status, a lookup of a contact's search terms in the
 // in-memory name order, holding those lists' read locks (nil lookups without withTerms).
-func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(string) ([]byte, bool)) error) error {
-	lookups := make([]func(string) ([]byte, bool), len(statuses))
+func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(id []byte) ([]byte, bool)) error) error {
+	lookups := make([]func([]byte) ([]byte, bool), len(statuses))
 	if !withTerms {
 		return fn(lookups)
 	}
@@ -768,8 +771,8 @@ func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, with
 		}
 		var inner error
 		err := s.order.read(s.db, namePrefix(owner, statuses[i]), func(l *orderList) {
-			lookups[i] = func(id string) ([]byte, bool) {
-				e, ok := l.byID[id]
+			lookups[i] = func(id []byte) ([]byte, bool) {
+				e, ok := l.byID[string(id)]
 				if !ok || len(e.terms) == 0 {
 					return nil, false
 				}
@@ -785,12 +788,13 @@ func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, with
 	return visit(0)
 }
 
-// orderCursor walks one order's keys (without their prefix) from a cursor, either way.
+// orderCursor walks one order's keys (without their prefix) from a cursor, either way. key is
+// Badger's buffer: it changes when the cursor moves.
 type orderCursor struct {
 	it     *badger.Iterator
-	prefix string
-	key    string
-	after  string
+	prefix int
+	key    []byte
+	after  []byte
 }
 
 func newOrderCursor(txn *badger.Txn, prefix string, desc bool, after *app.Cursor) *orderCursor {
@@ -798,11 +802,11 @@ func newOrderCursor(txn *badger.Txn, prefix string, desc bool, after *app.Cursor
 	opt.PrefetchValues = false
 	opt.Prefix = []byte(prefix)
 	opt.Reverse = desc
-	c := &orderCursor{it: txn.NewIterator(opt), prefix: prefix}
+	c := &orderCursor{it: txn.NewIterator(opt), prefix: len(prefix)}
 	switch {
 	case after != nil:
-		c.after = after.Value + "\x00" + after.ID
-		c.it.Seek([]byte(prefix + c.after))
+		c.after = []byte(after.Value + "\x00" + after.ID)
+		c.it.Seek([]byte(prefix + string(c.after)))
 	case desc:
 		c.it.Seek([]byte(prefix + "\xff"))
 	default:
@@ -814,15 +818,15 @@ func newOrderCursor(txn *badger.Txn, prefix string, desc bool, after *app.Cursor
 
 func (c *orderCursor) load() {
 	for c.it.Valid() {
-		c.key = strings.TrimPrefix(string(c.it.Item().Key()), c.prefix)
-		if c.key != c.after {
+		c.key = c.it.Item().Key()[c.prefix:] // the iterator only yields keys with the prefix
+		if !bytes.Equal(c.key, c.after) {
 			return
 		}
 		c.it.Next()
 	}
-	c.key = ""
+	c.key = nil
 }
 
-func (c *orderCursor) valid() bool { return c.it.Valid() && c.key != "" }
+func (c *orderCursor) valid() bool { return c.it.Valid() && c.key != nil }
 func (c *orderCursor) next()       { c.it.Next(); c.load() }
 func (c *orderCursor) close()      { c.it.Close() }
