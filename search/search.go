@@ -23,6 +23,7 @@ import (
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
@@ -543,22 +544,49 @@ func hasTermPrefix(terms []byte, field byte, p string) bool {
 }
 
 // MatchIDs implements app.Index: the hits are neither scored nor sorted, so no sort values are
-// read; only their IDs.
-func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) ([]string, error) {
-	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), max+1, 0, false)
-	req.Score = "none"
-	res, err := ix.idx.SearchInContext(ctx, req)
+// read; only their IDs. It walks the query's searcher itself: bleve's collector would set aside a
+// match for every hit it may keep (hundreds of kilobytes for a few thousand), on every request.
+func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) (ids []string, err error) {
+	adv, err := ix.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: match ids: %w", err)
 	}
-	if len(res.Hits) > max {
-		return nil, app.Errorf(app.EINVALID, "More than %d contacts match.", max)
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: match ids: %w", err)
 	}
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.ID
+	defer func() {
+		if cerr := r.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("search: match ids: %w", cerr)
+		}
+	}()
+	sr, err := and(ix.conjuncts(q)).Searcher(ctx, r, ix.idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, fmt.Errorf("search: match ids: %w", err)
 	}
-	return ids, nil
+	defer sr.Close()
+	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0), IndexReader: r}
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		dm, err := sr.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("search: match ids: %w", err)
+		}
+		if dm == nil {
+			return ids, nil
+		}
+		if len(ids) == max {
+			return nil, app.Errorf(app.EINVALID, "More than %d contacts match.", max)
+		}
+		id, err := r.ExternalID(dm.IndexInternalID)
+		if err != nil {
+			return nil, fmt.Errorf("search: match ids: %w", err)
+		}
+		ids = append(ids, id)
+		sctx.DocumentMatchPool.Put(dm)
+	}
 }
 
 // CountMatches returns how many contacts match q, without sorting or loading any of them.

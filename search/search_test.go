@@ -172,8 +172,33 @@ func TestSearchText(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("Matcher(%q) accepts %q, want %q", tt.text, got, tt.want)
 			}
+			// MatchIDs finds the same contacts, in no particular order.
+			ids, err := f.ix.MatchIDs(context.Background(), app.ContactQuery{OwnerID: ownerA, Status: app.StatusAll, Text: tt.text}, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = []string{}
+			for _, id := range ids {
+				got = append(got, f.byID[id].DisplayName())
+			}
+			want := slices.Clone(tt.want)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("MatchIDs(%q) = %q, want %q", tt.text, got, want)
+			}
 		})
 	}
+	t.Run("MatchIDs refuses more matches than asked for", func(t *testing.T) {
+		_, err := f.ix.MatchIDs(context.Background(), app.ContactQuery{OwnerID: ownerA, Status: app.StatusAll, Text: "555"}, 2)
+		if app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("MatchIDs with 3 matches and max 2: %v, want EINVALID", err)
+		}
+		ids, err := f.ix.MatchIDs(context.Background(), app.ContactQuery{OwnerID: ownerA, Status: app.StatusAll, Text: "555"}, 3)
+		if err != nil || len(ids) != 3 {
+			t.Errorf("MatchIDs with 3 matches and max 3: %v, %v", ids, err)
+		}
+	})
 }
 
 func TestSearchFilters(t *testing.T) {
