@@ -67,7 +67,7 @@ func (b *syncBuffer) String() string {
 // newHarness starts a server with no accounts. The test fails if the server logs an error
 // (an internal error or a panic), since no test here should cause one.
 // Options can be adjusted before the server is built; newSocket serves web.NewSocket instead.
-func newHarness(t *testing.T, adjust ...func(*web.Options)) *harness {
+func newHarness(t testing.TB, adjust ...func(*web.Options)) *harness {
 	t.Helper()
 	return start(t, web.New, adjust)
 }
@@ -78,7 +78,7 @@ func newSocketHarness(t *testing.T, adjust ...func(*web.Options)) *harness {
 	return start(t, web.NewSocket, adjust)
 }
 
-func start(t *testing.T, build func(web.Options) *echo.Echo, adjust []func(*web.Options)) *harness {
+func start(t testing.TB, build func(web.Options) *echo.Echo, adjust []func(*web.Options)) *harness {
 	t.Helper()
 	contacts, accounts, st, _ := storetest.Services(t)
 	logs := &syncBuffer{}
