@@ -3,6 +3,7 @@ package app
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -453,13 +454,20 @@ func Fold(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
+	t := foldChains.Get().(transform.Transformer)
+	out, _, err := transform.String(t, s) // resets t first
+	foldChains.Put(t)
 	if err != nil {
 		out = s
 	}
 	return foldLetters.Replace(strings.ToLower(out))
 }
+
+// foldChains keeps Fold's transformers: a chain allocates about 10 KB of buffers, and one
+// cannot be shared between goroutines.
+var foldChains = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 // foldLetters spells the letters that Unicode does not decompose into a base letter and a mark.
 var foldLetters = strings.NewReplacer("ø", "o", "ł", "l", "ß", "ss", "æ", "ae", "œ", "oe", "đ", "d",

@@ -104,9 +104,9 @@ type PortalStore interface {
 	UpdatePortalAccount(ctx context.Context, a *PortalAccount) error
 	// PortalAccount returns a contact's account; ENOTFOUND when none.
 	PortalAccount(ctx context.Context, contactID string) (*PortalAccount, error)
-	// PortalAccountsByContact returns the accounts of these contacts (contact ID → account), in
-	// one read; contacts without one have no entry.
-	PortalAccountsByContact(ctx context.Context, contactIDs []string) (map[string]*PortalAccount, error)
+	// PortalAccountsByContact returns the accounts of these contacts of the agent (contact ID →
+	// account), in one read; contacts without one have no entry.
+	PortalAccountsByContact(ctx context.Context, ownerID string, contactIDs []string) (map[string]*PortalAccount, error)
 	// PortalAccountByUsername returns an account by username (any case); ENOTFOUND when none.
 	PortalAccountByUsername(ctx context.Context, username string) (*PortalAccount, error)
 	// DeletePortalAccount removes a contact's account, its links and sessions; no error when none.

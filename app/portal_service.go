@@ -260,7 +260,7 @@ func (s *PortalService) AccountsFor(ctx context.Context, ownerID string, cs []*C
 			ids = append(ids, c.ID)
 		}
 	}
-	return s.Store.PortalAccountsByContact(ctx, ids)
+	return s.Store.PortalAccountsByContact(ctx, ownerID, ids)
 }
 
 // AccountsOf returns which of the agent's contacts have a portal account.

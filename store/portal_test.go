@@ -307,15 +307,18 @@ func TestStorePortalAccountsByContact(t *testing.T) {
 	a := newAccount(t, st, owner, "a@example.com")
 	b := newAccount(t, st, owner, "b@example.com")
 	none := app.NewID()
-	got, err := st.PortalAccountsByContact(ctx, []string{a.ContactID, none, b.ContactID})
+	got, err := st.PortalAccountsByContact(ctx, owner, []string{a.ContactID, none, b.ContactID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[a.ContactID].Username != "a@example.com" || got[b.ContactID].Username != "b@example.com" {
 		t.Fatalf("PortalAccountsByContact = %v; want the accounts of a and b only", got)
 	}
-	if got, err := st.PortalAccountsByContact(ctx, nil); err != nil || len(got) != 0 {
+	if got, err := st.PortalAccountsByContact(ctx, owner, nil); err != nil || len(got) != 0 {
 		t.Fatalf("no contacts: %v, %v", got, err)
+	}
+	if got, err := st.PortalAccountsByContact(ctx, app.NewID(), []string{a.ContactID}); err != nil || len(got) != 0 {
+		t.Fatalf("an agent without accounts: %v, %v; want none", got, err)
 	}
 }
 

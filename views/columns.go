@@ -90,23 +90,27 @@ func DefaultColumns() []string {
 // ColumnsFor returns the columns with the keys, in that order, leaving out unknown keys and
 // repeats and putting Name first when it is missing.
 func ColumnsFor(keys []string) []Column {
-	all := AllColumns()
-	byKey := map[string]Column{}
-	for _, c := range all {
-		byKey[c.Key] = c
-	}
-	var out []Column
-	seen := map[string]bool{}
+	out := make([]Column, 0, len(keys)+1)
+	seen := make(map[string]bool, len(keys)+1)
 	if !slices.Contains(keys, ColName) {
-		out, seen[ColName] = append(out, byKey[ColName]), true
+		out, seen[ColName] = append(out, columnsByKey[ColName]), true
 	}
 	for _, k := range keys {
-		if c, ok := byKey[k]; ok && !seen[k] {
+		if c, ok := columnsByKey[k]; ok && !seen[k] {
 			out, seen[k] = append(out, c), true
 		}
 	}
 	return out
 }
+
+// columnsByKey is every column by its key, for ColumnsFor (which every list request calls).
+var columnsByKey = func() map[string]Column {
+	m := map[string]Column{}
+	for _, c := range AllColumns() {
+		m[c.Key] = c
+	}
+	return m
+}()
 
 // ColumnKeys returns the keys of columns.
 func ColumnKeys(cols []Column) []string {
