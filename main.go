@@ -296,6 +296,9 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	start := time.Now()
 	var n int
 	if fresh {
+		// A new data folder, or one from an agentbook whose index or stored search terms were
+		// laid out differently: say so, since it takes a while with many contacts.
+		logger.Info("building the search index from the store (about 25 s per 100,000 contacts)", "component", "indexer")
 		n, err = b.reindex(ctx)
 	} else {
 		n, err = b.indexer.Reconcile(ctx)
