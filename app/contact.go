@@ -192,7 +192,7 @@ func (c *Contact) PostalCode() string {
 }
 
 // SortValue is the string a contact sorts by for field (one of SortFields). The store's
-// ordered keys and the index's sort field use the same value, so cursors work against either.
+// ordered keys and every list page use the same value, so a cursor works on any path.
 func (c *Contact) SortValue(field string) string {
 	switch field {
 	case SortCreated:

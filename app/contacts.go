@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +33,11 @@ type ContactService struct {
 	// returns when the write ends; main uses it to hold the collector to a memory limit meanwhile.
 	BulkMemory func() (release func())
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
-	// before the index's own sort is cheaper (0: 3000, measured at 100,000 contacts).
+	// before ordering the index's matches is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int
+	// MaxWalk is how many entries a walk of a stored order reads before it gives up and the
+	// matches are put in order instead (0: 200,000).
+	MaxWalk int
 }
 
 // NewID returns a new sortable record ID.
@@ -367,44 +371,62 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 			return out, err
 		}
 	}
-	if q.Sort != SortName {
-		if out, ok, err := s.walkOrder(ctx, q); ok || err != nil {
-			return out, err
-		}
+	if out, ok, err := s.walkOrder(ctx, q); ok || err != nil {
+		return out, err
 	}
-	ids, total, more, err := s.Index.Search(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.Store.ContactsByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	mine := items[:0]
-	for _, c := range items {
-		if c.OwnerID == q.OwnerID { // the index is a hint; the store decides ownership
-			mine = append(mine, c)
-		}
-	}
-	out.Items, out.Total = mine, total
-	if more && len(ids) > 0 {
-		// The cursor comes from the index's order, which the last ID fixes.
-		lastID := ids[len(ids)-1]
-		for _, c := range items {
-			if c.ID == lastID {
-				out.Next = &Cursor{Value: c.SortValue(q.Sort), ID: c.ID}
-			}
-		}
-	}
-	return out, nil
+	return s.sortMatches(ctx, q)
 }
 
-// walkMatches answers a text filter sorted by name without the index's sort, which reads a sort
-// value for every hit (tens of thousands for a one-letter type-ahead). When the filter matches
-// many contacts, it walks the store's name order testing each contact's terms, which stops after
-// about Limit × (contacts / matches) entries; when it matches fewer, it takes their IDs from the
-// index and puts them in order with the store's name order. The index counts either way. ok is
-// false when neither applies; the caller then asks the index to sort.
+// sortMatches answers any filtered list by putting all its matches in order here: the way that
+// always works, for when walking an order could not (a walk past its limit, or matches that moved
+// on while they were counted). The index finds; it does not sort.
+func (s *ContactService) sortMatches(ctx context.Context, q ContactQuery) (*ContactList, error) {
+	ids, err := s.Index.MatchIDs(ctx, q, math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return &ContactList{Items: []*Contact{}}, nil
+	}
+	out, _, err := s.orderMatches(ctx, q, ids)
+	return out, err
+}
+
+// orderMatches returns the page q asks for of the matches ids, put in order by their sort keys.
+func (s *ContactService) orderMatches(ctx context.Context, q ContactQuery, ids []string) (*ContactList, bool, error) {
+	keys, err := s.Store.SortKeys(ctx, q.OwnerID, ids, q.Sort)
+	if err != nil {
+		return nil, false, err
+	}
+	matched := len(keys)
+	slices.Sort(keys)
+	if q.Desc {
+		slices.Reverse(keys)
+	}
+	if q.After != nil {
+		after := q.After.Value + "\x00" + q.After.ID
+		i := 0
+		for i < len(keys) && ((!q.Desc && keys[i] <= after) || (q.Desc && keys[i] >= after)) {
+			i++
+		}
+		keys = keys[i:]
+	}
+	more := len(keys) > q.Limit
+	if more {
+		keys = keys[:q.Limit]
+	}
+	pageIDs := make([]string, len(keys))
+	for i, k := range keys {
+		pageIDs[i] = k[strings.LastIndexByte(k, 0)+1:]
+	}
+	return s.page(ctx, q, pageIDs, more, matched)
+}
+
+// walkMatches answers a text filter sorted by name from the store's name order in memory (the
+// type-ahead's path). When the filter matches many contacts, it walks that order testing each
+// contact's terms, which stops after about Limit × (contacts / matches) entries; when it matches
+// fewer, it takes their IDs from the index and puts them in name order. The index counts either
+// way. ok is false when neither applies; the caller then walks the stored order (walkOrder).
 func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
 	total, err := s.countMatches(ctx, q)
 	if err != nil {
@@ -430,7 +452,7 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 		}
 		ids, err := s.Index.MatchIDs(ctx, q, total+100)
 		if err != nil {
-			return nil, false, nil // the count moved on; let the index sort
+			return nil, false, nil // the count moved on; let the caller find another way
 		}
 		pageIDs, more, complete, err := s.Store.OrderByName(ctx, page, ids)
 		if err != nil || !complete {
@@ -449,12 +471,11 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 // sort values; more are always found by walking the stored order.
 const defaultSmallMatch = 2500
 
-// walkOrder answers a filtered list in any order but name without the index's sort (which reads
-// a sort value for every hit, and which the index keeps only for name, created and updated). A
-// filter with many matches walks the store's order of that column, testing each contact (its
-// search terms for a text filter, membership of the matching IDs otherwise), which stops after
-// about Limit × (contacts / matches) entries. A filter with few matches (at most SmallMatch)
-// orders those matches by their sort values. ok is false when neither applies.
+// walkOrder answers a filtered list in any order (the index does not sort). A filter with many
+// matches walks the store's order of that column, testing each contact (its search terms for a
+// text filter, membership of the matching IDs otherwise), which stops after about
+// Limit × (contacts / matches) entries. A filter with few matches (at most SmallMatch) orders
+// those matches by their sort values. ok is false when neither applies.
 func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*ContactList, bool, error) {
 	total, err := s.countMatches(ctx, q)
 	if err != nil {
@@ -477,32 +498,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		if err != nil {
 			return nil, false, nil // the count moved on; walk instead
 		}
-		keys, err := s.Store.SortKeys(ctx, q.OwnerID, ids, q.Sort)
-		if err != nil {
-			return nil, false, err
-		}
-		matched := len(keys)
-		slices.Sort(keys)
-		if q.Desc {
-			slices.Reverse(keys)
-		}
-		if q.After != nil {
-			after := q.After.Value + "\x00" + q.After.ID
-			i := 0
-			for i < len(keys) && ((!q.Desc && keys[i] <= after) || (q.Desc && keys[i] >= after)) {
-				i++
-			}
-			keys = keys[i:]
-		}
-		more := len(keys) > q.Limit
-		if more {
-			keys = keys[:q.Limit]
-		}
-		pageIDs := make([]string, len(keys))
-		for i, k := range keys {
-			pageIDs[i] = k[strings.LastIndexByte(k, 0)+1:]
-		}
-		return s.page(ctx, q, pageIDs, more, matched)
+		return s.orderMatches(ctx, q, ids)
 	}
 	withTerms := q.GroupID == "" && q.EmailStatus == "" && q.Text != ""
 	var match func(id, terms []byte) bool
@@ -523,7 +519,11 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		}
 		match = func(id, _ []byte) bool { _, ok := set[string(id)]; return ok }
 	}
-	ids, more, complete, err := s.Store.WalkOrder(ctx, page, statuses, withTerms, match, 200000)
+	maxWalk := s.MaxWalk
+	if maxWalk == 0 {
+		maxWalk = 200000
+	}
+	ids, more, complete, err := s.Store.WalkOrder(ctx, page, statuses, withTerms, match, maxWalk)
 	if err != nil || !complete {
 		return nil, false, err
 	}

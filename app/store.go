@@ -80,11 +80,11 @@ type Store interface {
 	// MatchContacts walks a page's stored order (name only) from p.After and returns the IDs of
 	// the first p.Limit contacts whose search terms satisfy match, and whether more follow.
 	// complete is false when it gave up after maxScan entries, or cannot walk this order; the
-	// caller then asks the index.
+	// caller then finds another way.
 	MatchContacts(ctx context.Context, p ContactPage, match func(terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// OrderByName puts the given contact IDs (all of the agent's, with p.Status) in name order and
 	// returns the page p asks for, and whether more follow. complete is false when it cannot
-	// (a contact it does not know, or no name order kept); the caller then asks the index.
+	// (a contact it does not know, or no name order kept); the caller then finds another way.
 	OrderByName(ctx context.Context, p ContactPage, ids []string) (page []string, more, complete bool, err error)
 	// WalkOrder walks the stored order p.Sort (descending when p.Desc) of the agent's contacts
 	// with any of the statuses, from p.After, and returns the IDs of the first p.Limit for which
@@ -153,9 +153,6 @@ type Index interface {
 	Index(ctx context.Context, cs []*Contact) error
 	// Delete removes documents by ID; missing IDs are ignored.
 	Delete(ctx context.Context, ids []string) error
-	// Search returns the IDs of one page of matches, the total number of matches, and whether
-	// more pages follow.
-	Search(ctx context.Context, q ContactQuery) (ids []string, total int, more bool, err error)
 	// WaitDurable returns once everything indexed before the call would survive a crash.
 	WaitDurable(ctx context.Context) error
 	// Count returns how many documents the index holds.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -30,8 +29,8 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store, and the store's name-order values are written again
-// (contacts-17: they keep each contact's sort values).
-const Version = "contacts-17"
+// (contacts-17: they keep each contact's sort values; contacts-18: no sort fields).
+const Version = "contacts-18"
 
 const versionFile = "agentbook-index-version"
 
@@ -124,19 +123,10 @@ const (
 	fEmailStatus = "email_status"
 )
 
-func sortField(name string) string { return "s_" + name }
-
-// indexSorts are the orders the index can sort by. The other list columns are kept in order by
-// the store (each a sort field there would double the cost of indexing and add tens of MB), and
-// a filtered list in their order walks the store's order instead.
-var indexSorts = []string{app.SortName, app.SortCreated, app.SortUpdated}
-
-// Sorts reports whether the index can sort by field.
-func Sorts(field string) bool { return slices.Contains(indexSorts, field) }
-
 // newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
-// queries and documents agree exactly), no _all field, no stored fields, no term vectors, doc
-// values only on the three sort fields.
+// queries and documents agree exactly), no _all field, no stored fields, no term vectors, no doc
+// values. The index finds and counts; it does not sort: the store keeps every list order (see
+// ContactService.List), and sort fields with doc values were a quarter of an import's CPU.
 func newMapping() mapping.IndexMapping {
 	kw := func(docValues bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
@@ -150,9 +140,6 @@ func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
 	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
 		doc.AddFieldMappingsAt(name, kw(false))
-	}
-	for _, name := range indexSorts {
-		doc.AddFieldMappingsAt(sortField(name), kw(true))
 	}
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m := bleve.NewIndexMapping()
@@ -202,9 +189,6 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 	addAll(fTerms, scope, terms)
 	addAll(fEmail, scope, emails)
 	addAll(fPhone, scope, phones)
-	add(sortField(app.SortName), sortKey(c.SortValue(app.SortName), c.ID), plain|index.DocValues)
-	add(sortField(app.SortCreated), c.ID, plain|index.DocValues)
-	add(sortField(app.SortUpdated), sortKey(c.SortValue(app.SortUpdated), c.ID), plain|index.DocValues)
 	return doc
 }
 
@@ -324,8 +308,6 @@ func PhoneTerms(number string) []string {
 	return out
 }
 
-// sortKey is a sort value made unique by the contact's ID, in the store's key order.
-func sortKey(value, id string) string { return value + "\x00" + id }
 
 // Index implements app.Index.
 func (ix *Index) Index(_ context.Context, cs []*app.Contact) error {
@@ -362,44 +344,6 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 // Count implements app.Index.
 func (ix *Index) Count() (uint64, error) { return ix.idx.DocCount() }
 
-// Search implements app.Index.
-func (ix *Index) Search(ctx context.Context, q app.ContactQuery) ([]string, int, bool, error) {
-	if q.OwnerID == "" {
-		return nil, 0, false, errors.New("search: owner is required")
-	}
-	if !Sorts(q.Sort) {
-		return nil, 0, false, fmt.Errorf("search: the index does not sort by %q", q.Sort)
-	}
-	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), q.Limit+1, 0, false)
-	req.Score = "none"
-	// One sort field whose values are unique (the ID is part of each) orders the hits totally, so
-	// no hit needs its external ID loaded just to break ties.
-	sf := sortField(q.Sort)
-	if q.Desc {
-		sf = "-" + sf
-	}
-	req.SortBy([]string{sf})
-	if q.After != nil {
-		v := sortKey(q.After.Value, q.After.ID)
-		if q.Sort == app.SortCreated {
-			v = q.After.ID
-		}
-		req.SetSearchAfter([]string{v})
-	}
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("search: query: %w", err)
-	}
-	ids := make([]string, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		ids = append(ids, h.ID)
-	}
-	more := len(ids) > q.Limit
-	if more {
-		ids = ids[:q.Limit]
-	}
-	return ids, int(res.Total), more, nil
-}
 
 func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
 	var conj []query.Query
@@ -589,6 +533,9 @@ func hasTermPrefix(terms []byte, field byte, p string) bool {
 // read; only their IDs. It walks the query's searcher itself: bleve's collector would set aside a
 // match for every hit it may keep (hundreds of kilobytes for a few thousand), on every request.
 func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) (ids []string, err error) {
+	if q.OwnerID == "" {
+		return nil, errors.New("search: owner is required")
+	}
 	adv, err := ix.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("search: match ids: %w", err)
@@ -633,6 +580,9 @@ func (ix *Index) MatchIDs(ctx context.Context, q app.ContactQuery, max int) (ids
 
 // CountMatches returns how many contacts match q, without sorting or loading any of them.
 func (ix *Index) CountMatches(ctx context.Context, q app.ContactQuery) (int, error) {
+	if q.OwnerID == "" {
+		return 0, errors.New("search: owner is required")
+	}
 	req := bleve.NewSearchRequestOptions(and(ix.conjuncts(q)), 0, 0, false)
 	req.Score = "none"
 	res, err := ix.idx.SearchInContext(ctx, req)

@@ -308,7 +308,7 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 		}
 		return keys, nil
 	}
-	if s.terms != nil && slices.Contains(packedSorts, field) {
+	if s.terms != nil && (field == app.SortName || slices.Contains(packedSorts, field)) {
 		for _, st := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
 			if len(ids) == 0 {
 				break
@@ -316,9 +316,13 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 			var rest []string
 			err := s.order.read(s.db, namePrefix(ownerID, st), func(l *orderList) {
 				for _, id := range ids {
-					if v, ok := sortValueOf(l.byID[id].sorts, field); ok {
+					e, found := l.byID[id]
+					switch v, ok := sortValueOf(e.sorts, field); {
+					case found && field == app.SortName:
+						keys = append(keys, e.key) // the name order's key is the name's sort key
+					case ok:
 						keys = append(keys, v+"\x00"+id)
-					} else {
+					default:
 						rest = append(rest, id)
 					}
 				}
@@ -455,7 +459,7 @@ func (s *Store) OrderByName(_ context.Context, p app.ContactPage, ids []string) 
 		keys = make([]string, 0, len(ids))
 		for _, id := range ids {
 			e, ok := l.byID[id]
-			if !ok { // the index knows a contact the order does not (yet): let the index sort
+			if !ok { // the index knows a contact the order does not (yet): let the caller find another way
 				complete = false
 				return
 			}
@@ -758,19 +762,19 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 }
 
 // withTermLookups calls fn with, per status, a lookup of a contact's search terms in the
-// in-memory name order, holding those lists' read locks (nil lookups without withTerms).
+// in-memory name order, under one read lock of the name order (nil lookups without withTerms).
 func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(id []byte) ([]byte, bool)) error) error {
 	lookups := make([]func([]byte) ([]byte, bool), len(statuses))
 	if !withTerms {
 		return fn(lookups)
 	}
-	var visit func(i int) error
-	visit = func(i int) error {
-		if i == len(statuses) {
-			return fn(lookups)
-		}
-		var inner error
-		err := s.order.read(s.db, namePrefix(owner, statuses[i]), func(l *orderList) {
+	prefixes := make([]string, len(statuses))
+	for i, st := range statuses {
+		prefixes[i] = namePrefix(owner, st)
+	}
+	var inner error
+	err := s.order.readAll(s.db, prefixes, func(ls []*orderList) {
+		for i, l := range ls {
 			lookups[i] = func(id []byte) ([]byte, bool) {
 				e, ok := l.byID[string(id)]
 				if !ok || len(e.terms) == 0 {
@@ -778,14 +782,13 @@ func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, with
 				}
 				return e.terms, true
 			}
-			inner = visit(i + 1)
-		})
-		if err != nil {
-			return err
 		}
-		return inner
+		inner = fn(lookups)
+	})
+	if err != nil {
+		return err
 	}
-	return visit(0)
+	return inner
 }
 
 // orderCursor walks one order's keys (without their prefix) from a cursor, either way. key is

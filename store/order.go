@@ -147,8 +147,34 @@ func (o *nameOrder) reset() {
 	o.mu.Unlock()
 }
 
+// readAll calls fn with the lists for prefixes, in their order, under one read lock, building
+// any that is not loaded first. Never take one list's read lock inside another's: a read lock
+// waits for a writer that is waiting, and loading a list is a write, so nested reads deadlock.
+func (o *nameOrder) readAll(db *badger.DB, prefixes []string, fn func([]*orderList)) error {
+	for {
+		for _, p := range prefixes {
+			if err := o.read(db, p, func(*orderList) {}); err != nil {
+				return err
+			}
+		}
+		o.mu.RLock()
+		ls := make([]*orderList, len(prefixes))
+		loaded := true
+		for i, p := range prefixes {
+			ls[i] = o.lists[p]
+			loaded = loaded && ls[i] != nil
+		}
+		if loaded {
+			fn(ls)
+			o.mu.RUnlock()
+			return nil
+		}
+		o.mu.RUnlock() // a reset came in between: load them again
+	}
+}
+
 // read calls fn with the list for prefix under the read lock, building it from Badger first if
-// it is not loaded.
+// it is not loaded. fn must not read another list (see readAll).
 func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) error {
 	o.mu.RLock()
 	l := o.lists[prefix]
