@@ -216,8 +216,7 @@ func (c *Contact) SortValue(field string) string {
 	case SortPostalCode:
 		return columnSortValue(c.PostalCode())
 	case SortEmailStatus:
-		// invalid first: the addresses that need the agent's attention
-		return map[string]string{EmailInvalid: "0", EmailUnknown: "1", EmailValid: "2", EmailNone: "3"}[c.EmailStatus()]
+		return emailStatusOrder[c.EmailStatus()]
 	}
 	key := Fold(strings.Join(nonEmpty(c.LastName, c.FirstName, c.MiddleName), " "))
 	if key == "" {

@@ -500,14 +500,26 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		}
 		return s.orderMatches(ctx, q, ids)
 	}
-	withTerms := q.GroupID == "" && q.EmailStatus == "" && q.Text != ""
-	var match func(id, terms []byte) bool
+	// Text and email status are told from the in-memory name order; a group needs the index.
+	withTerms := q.GroupID == "" && (q.Text != "" || q.EmailStatus != "")
+	var match func(id, terms, sorts []byte) bool
 	switch {
 	case withTerms:
-		m := s.Index.Matcher(q.Text)
-		match = func(_, terms []byte) bool { return m(terms) }
+		text := func([]byte) bool { return true }
+		if q.Text != "" {
+			text = s.Index.Matcher(q.Text)
+		}
+		want := emailStatusOrder[q.EmailStatus]
+		match = func(_, terms, sorts []byte) bool {
+			if want != "" {
+				if v, ok := PackedSortValue(sorts, SortEmailStatus); !ok || v != want {
+					return false
+				}
+			}
+			return text(terms)
+		}
 	case q.Text == "" && q.GroupID == "" && q.EmailStatus == "":
-		match = func(_, _ []byte) bool { return true } // every contact (status all)
+		match = func(_, _, _ []byte) bool { return true } // every contact (status all)
 	default:
 		ids, err := s.Index.MatchIDs(ctx, q, total+1000)
 		if err != nil {
@@ -517,7 +529,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		for _, id := range ids {
 			set[id] = struct{}{}
 		}
-		match = func(id, _ []byte) bool { _, ok := set[string(id)]; return ok }
+		match = func(id, _, _ []byte) bool { _, ok := set[string(id)]; return ok }
 	}
 	maxWalk := s.MaxWalk
 	if maxWalk == 0 {

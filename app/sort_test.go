@@ -80,6 +80,12 @@ func TestListSortedByColumn(t *testing.T) {
 		{"invalid addresses", app.ContactQuery{EmailStatus: app.EmailInvalid}, func(c *app.Contact) bool {
 			return c.Status == app.StatusActive && c.EmailStatus() == app.EmailInvalid
 		}},
+		{"a text filter and an email status", app.ContactQuery{Text: "ann", EmailStatus: app.EmailUnknown}, func(c *app.Contact) bool {
+			return c.Status == app.StatusActive && c.EmailStatus() == app.EmailUnknown && strings.HasPrefix(app.Fold(c.FirstName), "ann")
+		}},
+		{"an email status over both statuses", app.ContactQuery{EmailStatus: app.EmailNone, Status: app.StatusAll}, func(c *app.Contact) bool {
+			return c.EmailStatus() == app.EmailNone
+		}},
 	}
 	for _, mode := range []struct {
 		way            string

@@ -88,10 +88,11 @@ type Store interface {
 	OrderByName(ctx context.Context, p ContactPage, ids []string) (page []string, more, complete bool, err error)
 	// WalkOrder walks the stored order p.Sort (descending when p.Desc) of the agent's contacts
 	// with any of the statuses, from p.After, and returns the IDs of the first p.Limit for which
-	// match is true, and whether more follow. match gets the contact's search terms when
-	// withTerms is set (nil otherwise). complete is false when it gave up after maxScan entries
-	// or could not find a contact's terms; the caller then orders another way.
-	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id, terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
+	// match is true, and whether more follow. match gets the contact's search terms and its
+	// values of PackedSortFields (PackSortValues) when withTerms is set (nil otherwise).
+	// complete is false when it gave up after maxScan entries or could not find a contact's
+	// terms and values; the caller then orders another way.
+	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id, terms, sorts []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// SortKeys returns "<sort value>\x00<id>" (the order keys of field) for the agent's contacts
 	// among ids, in no particular order; other agents' and missing contacts are left out, except
 	// for created, whose keys come from the IDs alone (the caller checks the page it loads).

@@ -75,13 +75,13 @@ func TestNameValue(t *testing.T) {
 	if string(gotTerms) != string(terms) {
 		t.Errorf("terms = %q; want %q", gotTerms, terms)
 	}
-	for _, f := range packedSorts {
-		if v, ok := sortValueOf(sorts, f); !ok || v != c.SortValue(f) {
+	for _, f := range app.PackedSortFields {
+		if v, ok := app.PackedSortValue(sorts, f); !ok || v != c.SortValue(f) {
 			t.Errorf("sort value of %s = %q, %v; want %q", f, v, ok, c.SortValue(f))
 		}
 	}
 	for _, f := range []string{app.SortName, app.SortCreated, "nope"} {
-		if v, ok := sortValueOf(sorts, f); ok {
+		if v, ok := app.PackedSortValue(sorts, f); ok {
 			t.Errorf("sort value of %s = %q; want none (not kept)", f, v)
 		}
 	}
@@ -94,7 +94,7 @@ func TestNameValue(t *testing.T) {
 	if gotTerms, sorts := splitNameValue([]byte{nameValueSorts, 200, 1, 'x'}); gotTerms != nil || sorts != nil {
 		t.Errorf("damaged value: terms %q sorts %q", gotTerms, sorts)
 	}
-	if _, ok := sortValueOf([]byte{5, 'a'}, app.SortUpdated); ok {
+	if _, ok := app.PackedSortValue([]byte{5, 'a'}, app.SortUpdated); ok {
 		t.Error("a truncated sort value was read")
 	}
 }

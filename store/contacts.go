@@ -308,7 +308,7 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 		}
 		return keys, nil
 	}
-	if s.terms != nil && (field == app.SortName || slices.Contains(packedSorts, field)) {
+	if s.terms != nil && (field == app.SortName || slices.Contains(app.PackedSortFields, field)) {
 		for _, st := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
 			if len(ids) == 0 {
 				break
@@ -317,7 +317,7 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 			err := s.order.read(s.db, namePrefix(ownerID, st), func(l *orderList) {
 				for _, id := range ids {
 					e, found := l.byID[id]
-					switch v, ok := sortValueOf(e.sorts, field); {
+					switch v, ok := app.PackedSortValue(e.sorts, field); {
 					case found && field == app.SortName:
 						keys = append(keys, e.key) // the name order's key is the name's sort key
 					case ok:
@@ -699,9 +699,9 @@ func (s *Store) InvalidEmailContacts(_ context.Context, ownerID string) ([]strin
 }
 
 // WalkOrder implements app.Store: it merges the Badger order keys of each status (one iterator
-// each) and looks the terms up in the in-memory name order.
+// each) and looks the terms and sort values up in the in-memory name order.
 func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.ContactStatus, withTerms bool,
-	match func(id, terms []byte) bool, maxScan int) ([]string, bool, bool, error) {
+	match func(id, terms, sorts []byte) bool, maxScan int) ([]string, bool, bool, error) {
 	if withTerms && s.terms == nil {
 		return nil, false, false, nil
 	}
@@ -709,7 +709,7 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 		ids            []string
 		more, complete = false, true
 	)
-	err := s.withTermLookups(p.OwnerID, statuses, withTerms, func(termsOf []func(id []byte) ([]byte, bool)) error {
+	err := s.withEntryLookups(p.OwnerID, statuses, withTerms, func(entryOf []func(id []byte) (orderEntry, bool)) error {
 		return s.db.View(func(txn *badger.Txn) error {
 			its := make([]*orderCursor, len(statuses))
 			for i, st := range statuses {
@@ -733,16 +733,15 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 				}
 				// The key is Badger's until the cursor moves on: nothing here copies it but a match.
 				id := its[best].key[bytes.LastIndexByte(its[best].key, 0)+1:]
-				var terms []byte
+				var e orderEntry
 				if withTerms {
-					t, ok := termsOf[best](id)
-					if !ok {
+					var ok bool
+					if e, ok = entryOf[best](id); !ok {
 						complete = false
 						return nil
 					}
-					terms = t
 				}
-				if !match(id, terms) {
+				if !match(id, e.terms, e.sorts) {
 					its[best].next()
 					continue
 				}
@@ -761,10 +760,11 @@ func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.C
 	return ids, more, complete, nil
 }
 
-// withTermLookups calls fn with, per status, a lookup of a contact's search terms in the
-// in-memory name order, under one read lock of the name order (nil lookups without withTerms).
-func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(id []byte) ([]byte, bool)) error) error {
-	lookups := make([]func([]byte) ([]byte, bool), len(statuses))
+// withEntryLookups calls fn with, per status, a lookup of a contact's entry (search terms and sort
+// values) in the in-memory name order, under one read lock of the name order (nil lookups
+// without withTerms). An entry without both is not found: the record must be read instead.
+func (s *Store) withEntryLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(id []byte) (orderEntry, bool)) error) error {
+	lookups := make([]func([]byte) (orderEntry, bool), len(statuses))
 	if !withTerms {
 		return fn(lookups)
 	}
@@ -775,12 +775,9 @@ func (s *Store) withTermLookups(owner string, statuses []app.ContactStatus, with
 	var inner error
 	err := s.order.readAll(s.db, prefixes, func(ls []*orderList) {
 		for i, l := range ls {
-			lookups[i] = func(id []byte) ([]byte, bool) {
+			lookups[i] = func(id []byte) (orderEntry, bool) {
 				e, ok := l.byID[string(id)]
-				if !ok || len(e.terms) == 0 {
-					return nil, false
-				}
-				return e.terms, true
+				return e, ok && len(e.terms) > 0 && e.sorts != nil
 			}
 		}
 		inner = fn(lookups)

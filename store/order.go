@@ -38,12 +38,6 @@ type orderEntry struct {
 	sorts []byte
 }
 
-// packedSorts are the list's sort fields whose values a name-order entry keeps, so that a few
-// thousand matches are put in any column's order from memory rather than by reading each record
-// (10–15 µs apiece from Badger). Name is the entry's key, and created is the ID.
-var packedSorts = []string{app.SortUpdated, app.SortFirstName, app.SortLastName, app.SortEmail, app.SortCompany,
-	app.SortTitle, app.SortCity, app.SortRegion, app.SortPostalCode, app.SortEmailStatus}
-
 // nameValueSorts starts a name-order value that holds sort values: the byte, the length of the
 // packed values, the values, then the search terms. A value written before then is the terms
 // alone, which start with a field letter (or are empty).
@@ -51,12 +45,7 @@ const nameValueSorts = 0x01
 
 // nameValue is the value of a contact's name-order key.
 func nameValue(c *app.Contact, terms []byte) []byte {
-	var sorts []byte
-	for _, f := range packedSorts {
-		v := c.SortValue(f)
-		sorts = binary.AppendUvarint(sorts, uint64(len(v)))
-		sorts = append(sorts, v...)
-	}
+	sorts := app.PackSortValues(c)
 	b := make([]byte, 0, 1+binary.MaxVarintLen32+len(sorts)+len(terms))
 	b = append(b, nameValueSorts)
 	b = binary.AppendUvarint(b, uint64(len(sorts)))
@@ -75,24 +64,6 @@ func splitNameValue(v []byte) (terms, sorts []byte) {
 	}
 	start := 1 + w
 	return v[start+int(n):], v[start : start+int(n)]
-}
-
-// sortValueOf returns a field's value from packed sort values; false when it is not kept there.
-func sortValueOf(sorts []byte, field string) (string, bool) {
-	i := slices.Index(packedSorts, field)
-	if i < 0 || len(sorts) == 0 {
-		return "", false
-	}
-	for ; ; i-- {
-		n, w := binary.Uvarint(sorts)
-		if w <= 0 || uint64(len(sorts)-w) < n {
-			return "", false
-		}
-		if i == 0 {
-			return string(sorts[w : w+int(n)]), true
-		}
-		sorts = sorts[w+int(n):]
-	}
 }
 
 func idOf(key string) string { return key[strings.LastIndexByte(key, 0)+1:] }
