@@ -308,7 +308,6 @@ func PhoneTerms(number string) []string {
 	return out
 }
 
-
 // Index implements app.Index.
 func (ix *Index) Index(_ context.Context, cs []*app.Contact) error {
 	if len(cs) == 0 {
@@ -343,7 +342,6 @@ func (ix *Index) Delete(_ context.Context, ids []string) error {
 
 // Count implements app.Index.
 func (ix *Index) Count() (uint64, error) { return ix.idx.DocCount() }
-
 
 func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
 	var conj []query.Query

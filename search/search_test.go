@@ -279,4 +279,3 @@ func TestSearchUpdatesAndDeletes(t *testing.T) {
 		}
 	})
 }
-
