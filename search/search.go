@@ -128,18 +128,15 @@ const (
 // values. The index finds and counts; it does not sort: the store keeps every list order (see
 // ContactService.List), and sort fields with doc values were a quarter of an import's CPU.
 func newMapping() mapping.IndexMapping {
-	kw := func(docValues bool) *mapping.FieldMapping {
+	doc := bleve.NewDocumentStaticMapping()
+	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
 		f := bleve.NewKeywordFieldMapping()
 		f.Store = false
 		f.IncludeTermVectors = false
 		f.IncludeInAll = false
-		f.DocValues = docValues
+		f.DocValues = false
 		f.SkipFreqNorm = true
-		return f
-	}
-	doc := bleve.NewDocumentStaticMapping()
-	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
-		doc.AddFieldMappingsAt(name, kw(false))
+		doc.AddFieldMappingsAt(name, f)
 	}
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m := bleve.NewIndexMapping()
