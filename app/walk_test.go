@@ -5,7 +5,9 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"agentbook/app"
 	"agentbook/search"
@@ -105,5 +107,82 @@ func TestListCountsFollowWrites(t *testing.T) {
 	}
 	if got := total("a"); got != before {
 		t.Errorf("after deleting it the total is %d, want %d", got, before)
+	}
+}
+
+// TestListWalksBesideWrites runs lists that walk both statuses' name orders (text over all
+// statuses, in several orders) beside writes that move contacts between them, and fails if
+// anything stops: reads of the in-memory orders once deadlocked against a waiting write.
+func TestListWalksBesideWrites(t *testing.T) {
+	ctx := context.Background()
+	contacts, accounts, _, _ := storetest.Services(t)
+	u, err := accounts.CreateUser(ctx, app.NewUser{Name: "D", Email: "d@x.test", Password: "longpassword1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := contacts.Seed(ctx, u.ID, 600); err != nil {
+		t.Fatal(err)
+	}
+	contacts.SmallMatch = 1 // every filtered list walks an order
+	var ids []string
+	if err := contacts.EachContact(ctx, u.ID, func(c *app.Contact) error { ids = append(ids, c.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sorts := []string{app.SortCompany, app.SortName, app.SortUpdated, app.SortEmailStatus}
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				q := app.ContactQuery{OwnerID: u.ID, Status: app.StatusAll, Text: []string{"a", "jo", "m"}[i%3], Sort: sorts[(i+w)%len(sorts)], Desc: i%2 == 0, Limit: 20}
+				if i%5 == 0 {
+					q.Text, q.EmailStatus = "", app.EmailUnknown
+				}
+				if _, err := contacts.List(ctx, q); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			st := app.StatusInactive
+			if i%2 == 1 {
+				st = app.StatusActive
+			}
+			if _, err := contacts.SetStatus(ctx, u.ID, ids[i%len(ids)], st); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(2 * time.Second)
+	close(done)
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-time.After(20 * time.Second):
+		t.Fatal("lists and writes did not finish: a deadlock")
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
