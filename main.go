@@ -392,6 +392,19 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.close()
+	// The agents' name orders are loaded now, beside the start, rather than by the first
+	// type-ahead; the store closes only once this is done.
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		start := time.Now()
+		if err := b.store.LoadNameOrders(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("load name orders", "component", "store", "err", err)
+			return
+		}
+		logger.Debug("name orders loaded", "component", "store", "took", time.Since(start).Round(time.Millisecond))
+	}()
+	defer func() { <-loaded }()
 
 	m, err := startMail(cfg, b, logger)
 	if err != nil {

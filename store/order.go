@@ -2,7 +2,9 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -116,6 +118,28 @@ func (o *nameOrder) reset() {
 	o.mu.Lock()
 	o.lists = map[string]*orderList{}
 	o.mu.Unlock()
+}
+
+// LoadNameOrders loads every agent's name order of active contacts into memory, which the
+// first type-ahead or filtered list would otherwise do (about 0.4 s at 100,000 contacts). The
+// server calls it in the background as it starts.
+func (s *Store) LoadNameOrders(ctx context.Context) error {
+	if s.terms == nil {
+		return nil
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := s.order.read(s.db, namePrefix(u.ID, app.StatusActive), func(*orderList) {}); err != nil {
+			return fmt.Errorf("store: load name order: %w", err)
+		}
+	}
+	return nil
 }
 
 // readAll calls fn with the lists for prefixes, in their order, under one read lock, building

@@ -97,3 +97,30 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 	}
 	check("after RefreshTerms")
 }
+
+func TestLoadNameOrders(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(Options{InMemory: true, Terms: search.Terms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u := &app.User{ID: app.NewID(), Email: "a@x.test", Name: "A", Enabled: true}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	c := &app.Contact{ID: app.NewID(), OwnerID: u.ID, FirstName: "Ann", Status: app.StatusActive, Version: 1}
+	if err := s.CreateContacts(ctx, []*app.Contact{c}); err != nil {
+		t.Fatal(err)
+	}
+	s.order.reset()
+	if err := s.LoadNameOrders(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.order.mu.RLock()
+	l := s.order.lists[namePrefix(u.ID, app.StatusActive)]
+	s.order.mu.RUnlock()
+	if l == nil || len(l.keys) != 1 {
+		t.Fatalf("the agent's name order is not loaded: %+v", l)
+	}
+}
