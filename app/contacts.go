@@ -321,7 +321,9 @@ func (s *ContactService) WithEmail(ctx context.Context, ownerID string, emails .
 }
 
 // List returns one page of an agent's contacts. Unfiltered lists of one status are read from the
-// store's ordered keys (no sorting at all); text, group and "all" filters go through the index.
+// store's ordered keys (no sorting at all); filtered ones walk those orders or put the index's
+// matches in order. The items may be the store's own cached records: callers read them and
+// never change them (Get gives a contact to change).
 func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList, error) {
 	switch {
 	case q.Limit <= 0:
@@ -351,7 +353,7 @@ func (s *ContactService) List(ctx context.Context, q ContactQuery) (*ContactList
 	out := &ContactList{}
 	if q.Text == "" && q.GroupID == "" && q.EmailStatus == "" && q.Status != StatusAll {
 		items, more, err := s.Store.ListContacts(ctx, ContactPage{OwnerID: q.OwnerID, Status: q.Status,
-			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit})
+			Sort: q.Sort, Desc: q.Desc, After: q.After, Limit: q.Limit, ReadOnly: true})
 		if err != nil {
 			return nil, err
 		}
@@ -590,7 +592,7 @@ func (c *countCache) put(key string, gen uint64, n int) {
 
 // page loads the contacts of one page of IDs and sets its cursor.
 func (s *ContactService) page(ctx context.Context, q ContactQuery, ids []string, more bool, total int) (*ContactList, bool, error) {
-	items, err := s.Store.ContactsByID(ctx, ids)
+	items, err := s.Store.ContactsToRead(ctx, ids)
 	if err != nil {
 		return nil, false, err
 	}

@@ -9,10 +9,13 @@ import (
 type ContactPage struct {
 	OwnerID string
 	Status  ContactStatus // active or inactive (not all)
-	Sort    string        // SortName, SortCreated or SortUpdated
+	Sort    string        // one of SortFields
 	Desc    bool
 	After   *Cursor // nil: from the start
 	Limit   int
+	// ReadOnly lets ListContacts return the store's own cached records, which the caller only
+	// reads and never changes (a list page), instead of copies.
+	ReadOnly bool
 }
 
 // Cursor marks a position in a sorted list: the sort value and ID of the last row seen.
@@ -71,6 +74,9 @@ type Store interface {
 	Contact(ctx context.Context, ownerID, id string) (*Contact, error)
 	// ContactsByID returns the contacts with the given IDs, in that order, skipping missing ones.
 	ContactsByID(ctx context.Context, ids []string) ([]*Contact, error)
+	// ContactsToRead is ContactsByID for a caller that only reads the contacts: they may be the
+	// store's own cached records, which nobody may change.
+	ContactsToRead(ctx context.Context, ids []string) ([]*Contact, error)
 	// ContactIDsByEmail returns the IDs of the agent's contacts having the address (any case).
 	ContactIDsByEmail(ctx context.Context, ownerID, email string) ([]string, error)
 	// InvalidEmailContacts returns the IDs of the agent's contacts that have an invalid address.

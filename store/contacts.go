@@ -249,11 +249,23 @@ func (s *Store) Contact(_ context.Context, ownerID, id string) (*app.Contact, er
 
 // ContactsByID implements app.Store.
 func (s *Store) ContactsByID(_ context.Context, ids []string) ([]*app.Contact, error) {
+	return s.contactsByID(ids, false)
+}
+
+// ContactsToRead implements app.Store: cached records are returned as they are, not copied.
+func (s *Store) ContactsToRead(_ context.Context, ids []string) ([]*app.Contact, error) {
+	return s.contactsByID(ids, true)
+}
+
+func (s *Store) contactsByID(ids []string, shared bool) ([]*app.Contact, error) {
 	out := make([]*app.Contact, 0, len(ids))
 	gen := s.records.generation()
 	var missed []int // positions in out still to read
 	for _, id := range ids {
-		c, ok := s.records.get(id)
+		c, ok := s.records.peek(id)
+		if ok && !shared {
+			c = cloneContact(c)
+		}
 		if !ok {
 			missed = append(missed, len(out))
 			c = &app.Contact{ID: id}
@@ -410,7 +422,7 @@ func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Conta
 	if err != nil {
 		return nil, false, fmt.Errorf("store: list contacts: %w", err)
 	}
-	cs, err := s.ContactsByID(context.Background(), ids)
+	cs, err := s.contactsByID(ids, p.ReadOnly)
 	return cs, more, err
 }
 

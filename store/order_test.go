@@ -245,3 +245,28 @@ func TestStoreSortKeysFromNameOrder(t *testing.T) {
 	}
 	check("after updates and status changes")
 }
+
+// TestStoreContactsToReadShares checks that ContactsToRead hands out the cached records
+// themselves (no copying for list pages), while ContactsByID gives copies a caller may change
+// without the change reaching anyone else.
+func TestStoreContactsToReadShares(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: "Ann", Status: app.StatusActive, Version: 1,
+		Emails: []app.Email{{Address: "ann@example.com"}}}
+	if err := st.CreateContacts(ctx, []*app.Contact{c}); err != nil {
+		t.Fatal(err)
+	}
+	st.ContactsByID(ctx, []string{c.ID}) // cached now
+	a, _ := st.ContactsToRead(ctx, []string{c.ID})
+	b, _ := st.ContactsToRead(ctx, []string{c.ID})
+	if len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+		t.Fatalf("ContactsToRead gave %p and %p; want the one cached record", a, b)
+	}
+	mine, _ := st.ContactsByID(ctx, []string{c.ID})
+	mine[0].FirstName, mine[0].Emails[0].Address = "Changed", "changed@example.com"
+	again, _ := st.ContactsByID(ctx, []string{c.ID})
+	if again[0].FirstName != "Ann" || again[0].Emails[0].Address != "ann@example.com" || a[0].FirstName != "Ann" {
+		t.Fatalf("a change to ContactsByID's copy reached the cache: %+v", again[0])
+	}
+}
