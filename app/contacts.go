@@ -456,11 +456,7 @@ func (s *ContactService) walkMatches(ctx context.Context, q ContactQuery) (*Cont
 		if err != nil {
 			return nil, false, nil // the count moved on; let the caller find another way
 		}
-		pageIDs, more, complete, err := s.Store.OrderByName(ctx, page, ids)
-		if err != nil || !complete {
-			return nil, false, err
-		}
-		return s.page(ctx, q, pageIDs, more, len(ids))
+		return s.orderMatches(ctx, q, ids)
 	}
 	ids, more, complete, err := s.Store.MatchContacts(ctx, page, s.Index.Matcher(q.Text), 20000)
 	if err != nil || !complete {

@@ -88,10 +88,6 @@ type Store interface {
 	// complete is false when it gave up after maxScan entries, or cannot walk this order; the
 	// caller then finds another way.
 	MatchContacts(ctx context.Context, p ContactPage, match func(terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
-	// OrderByName puts the given contact IDs (all of the agent's, with p.Status) in name order and
-	// returns the page p asks for, and whether more follow. complete is false when it cannot
-	// (a contact it does not know, or no name order kept); the caller then finds another way.
-	OrderByName(ctx context.Context, p ContactPage, ids []string) (page []string, more, complete bool, err error)
 	// WalkOrder walks the stored order p.Sort (descending when p.Desc) of the agent's contacts
 	// with any of the statuses, from p.After, and returns the IDs of the first p.Limit for which
 	// match is true, and whether more follow. match gets the contact's search terms and its

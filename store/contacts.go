@@ -460,50 +460,6 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// OrderByName implements app.Store, from the in-memory name order.
-func (s *Store) OrderByName(_ context.Context, p app.ContactPage, ids []string) ([]string, bool, bool, error) {
-	if s.terms == nil {
-		return nil, false, false, nil
-	}
-	var keys []string
-	complete := true
-	err := s.order.read(s.db, namePrefix(p.OwnerID, p.Status), func(l *orderList) {
-		keys = make([]string, 0, len(ids))
-		for _, id := range ids {
-			e, ok := l.byID[id]
-			if !ok { // the index knows a contact the order does not (yet): let the caller find another way
-				complete = false
-				return
-			}
-			keys = append(keys, e.key)
-		}
-	})
-	if err != nil || !complete {
-		return nil, false, false, err
-	}
-	sort.Strings(keys)
-	if p.Desc {
-		slices.Reverse(keys)
-	}
-	if p.After != nil {
-		after := p.After.Value + "\x00" + p.After.ID
-		i := 0
-		for i < len(keys) && ((!p.Desc && keys[i] <= after) || (p.Desc && keys[i] >= after)) {
-			i++
-		}
-		keys = keys[i:]
-	}
-	more := len(keys) > p.Limit
-	if more {
-		keys = keys[:p.Limit]
-	}
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = idOf(k)
-	}
-	return out, more, true, nil
-}
-
 // MatchContacts implements app.Store, from the in-memory name order.
 func (s *Store) MatchContacts(_ context.Context, p app.ContactPage, match func([]byte) bool, maxScan int) ([]string, bool, bool, error) {
 	if p.Sort != app.SortName || s.terms == nil {
