@@ -110,7 +110,7 @@ func sampleMem(pid int) func() (anon, file float64) {
 }
 
 // writeGoogleCSV writes n synthetic contacts in Google Contacts' current CSV layout.
-func writeGoogleCSV(b *testing.B, path string, n int) int64 {
+func writeGoogleCSV(b testing.TB, path string, n int) int64 {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)

@@ -500,7 +500,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 	}
 	// Text and email status are told from the in-memory name order; a group needs the index.
 	withTerms := q.GroupID == "" && (q.Text != "" || q.EmailStatus != "")
-	var match func(id, terms, sorts []byte) bool
+	var match func(id string, terms, sorts []byte) bool
 	switch {
 	case withTerms:
 		text := func([]byte) bool { return true }
@@ -508,7 +508,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 			text = s.Index.Matcher(q.Text)
 		}
 		want := emailStatusOrder[q.EmailStatus]
-		match = func(_, terms, sorts []byte) bool {
+		match = func(_ string, terms, sorts []byte) bool {
 			if want != "" {
 				if v, ok := PackedSortValue(sorts, SortEmailStatus); !ok || v != want {
 					return false
@@ -517,7 +517,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 			return text(terms)
 		}
 	case q.Text == "" && q.GroupID == "" && q.EmailStatus == "":
-		match = func(_, _, _ []byte) bool { return true } // every contact (status all)
+		match = nil // every contact (status all)
 	default:
 		ids, err := s.Index.MatchIDs(ctx, q, total+1000)
 		if err != nil {
@@ -527,7 +527,7 @@ func (s *ContactService) walkOrder(ctx context.Context, q ContactQuery) (*Contac
 		for _, id := range ids {
 			set[id] = struct{}{}
 		}
-		match = func(id, _, _ []byte) bool { _, ok := set[string(id)]; return ok }
+		match = func(id string, _, _ []byte) bool { _, ok := set[id]; return ok }
 	}
 	maxWalk := s.MaxWalk
 	if maxWalk == 0 {

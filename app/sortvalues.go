@@ -26,17 +26,23 @@ func PackSortValues(c *Contact) []byte {
 // PackedSortValue returns a field's value from PackSortValues' encoding; false when the field is
 // not kept there or the encoding is cut short.
 func PackedSortValue(sorts []byte, field string) (string, bool) {
-	i := slices.Index(PackedSortFields, field)
+	v, ok := PackedSortAt(sorts, slices.Index(PackedSortFields, field))
+	return string(v), ok
+}
+
+// PackedSortAt returns the value of PackedSortFields[i] from PackSortValues' encoding, in place;
+// false when i is out of range or the encoding is cut short.
+func PackedSortAt(sorts []byte, i int) ([]byte, bool) {
 	if i < 0 || len(sorts) == 0 {
-		return "", false
+		return nil, false
 	}
 	for ; ; i-- {
 		n, w := binary.Uvarint(sorts)
 		if w <= 0 || uint64(len(sorts)-w) < n {
-			return "", false
+			return nil, false
 		}
 		if i == 0 {
-			return string(sorts[w : w+int(n)]), true
+			return sorts[w : w+int(n)], true
 		}
 		sorts = sorts[w+int(n):]
 	}

@@ -90,11 +90,11 @@ type Store interface {
 	MatchContacts(ctx context.Context, p ContactPage, match func(terms []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// WalkOrder walks the stored order p.Sort (descending when p.Desc) of the agent's contacts
 	// with any of the statuses, from p.After, and returns the IDs of the first p.Limit for which
-	// match is true, and whether more follow. match gets the contact's search terms and its
+	// match is true (every one when match is nil), and whether more follow. match gets the contact's search terms and its
 	// values of PackedSortFields (PackSortValues) when withTerms is set (nil otherwise).
 	// complete is false when it gave up after maxScan entries or could not find a contact's
 	// terms and values; the caller then orders another way.
-	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id, terms, sorts []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
+	WalkOrder(ctx context.Context, p ContactPage, statuses []ContactStatus, withTerms bool, match func(id string, terms, sorts []byte) bool, maxScan int) (ids []string, more, complete bool, err error)
 	// SortKeys returns "<sort value>\x00<id>" (the order keys of field) for the agent's contacts
 	// among ids, in no particular order; other agents' and missing contacts are left out, except
 	// for created, whose keys come from the IDs alone (the caller checks the page it loads).

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -29,12 +30,12 @@ func countKey(owner string, status app.ContactStatus) string {
 	return pCount + owner + "/" + string(status)
 }
 
-// secondaryKeys lists every index key a stored contact owns (besides its record and count).
+// secondaryKeys lists every index key a stored contact owns (besides its record and count): its
+// name-order key first (whose value holds its terms and sort values; the other orders are kept
+// in memory only), its email keys, and its invalid-email key.
 func secondaryKeys(c *app.Contact) []string {
-	ks := make([]string, 0, len(sortFields)+len(c.Emails))
-	for _, f := range sortFields {
-		ks = append(ks, sortKey(c, f))
-	}
+	ks := make([]string, 0, 2+len(c.Emails))
+	ks = append(ks, sortKey(c, app.SortName))
 	if c.EmailStatus() == app.EmailInvalid {
 		ks = append(ks, pInvalid+c.OwnerID+"/"+c.ID)
 	}
@@ -105,20 +106,23 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 	if err := txn.Set([]byte(pContact+c.ID), encodeContact(c)); err != nil {
 		return err
 	}
-	for _, k := range secondaryKeys(c) {
+	ks := secondaryKeys(c)
+	for _, k := range ks[1:] {
 		if err := txn.Set([]byte(k), nil); err != nil {
 			return err
 		}
 	}
+	var terms []byte
 	if s.terms != nil {
-		k, v := sortKey(c, app.SortName), nameValue(c, s.terms(c))
-		if err := txn.Set([]byte(k), v); err != nil {
-			return err
-		}
-		prefix := namePrefix(c.OwnerID, c.Status)
-		terms, sorts := splitNameValue(v)
-		w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms, sorts: sorts})
+		terms = s.terms(c)
 	}
+	k, v := ks[0], nameValue(c, terms)
+	if err := txn.Set([]byte(k), v); err != nil {
+		return err
+	}
+	prefix := namePrefix(c.OwnerID, c.Status)
+	terms, sorts := splitNameValue(v)
+	w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms, sorts: sorts})
 	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
 		return err
 	}
@@ -320,7 +324,7 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 		}
 		return keys, nil
 	}
-	if s.terms != nil && (field == app.SortName || slices.Contains(app.PackedSortFields, field)) {
+	if field == app.SortName || slices.Contains(app.PackedSortFields, field) {
 		for _, st := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
 			if len(ids) == 0 {
 				break
@@ -328,9 +332,13 @@ func (s *Store) SortKeys(ctx context.Context, ownerID string, ids []string, fiel
 			var rest []string
 			err := s.order.read(s.db, namePrefix(ownerID, st), func(l *orderList) {
 				for _, id := range ids {
-					e, found := l.byID[id]
+					e := l.byID[id]
+					if e == nil {
+						rest = append(rest, id)
+						continue
+					}
 					switch v, ok := app.PackedSortValue(e.sorts, field); {
-					case found && field == app.SortName:
+					case field == app.SortName:
 						keys = append(keys, e.key) // the name order's key is the name's sort key
 					case ok:
 						keys = append(keys, v+"\x00"+id)
@@ -383,42 +391,10 @@ func (s *Store) ContactIDsByEmail(_ context.Context, ownerID, email string) ([]s
 	return ids, err
 }
 
-// ListContacts implements app.Store: it walks the ordered keys, so the cost is the page size,
-// not the number of contacts.
+// ListContacts implements app.Store: it walks the order in memory, so the cost is the page
+// size, not the number of contacts.
 func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Contact, bool, error) {
-	prefix := orderPrefix(p.OwnerID, p.Status, p.Sort)
-	var ids []string
-	more := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		opt := badger.DefaultIteratorOptions
-		opt.PrefetchValues = false
-		opt.Prefix = []byte(prefix)
-		opt.Reverse = p.Desc
-		it := txn.NewIterator(opt)
-		defer it.Close()
-		var after string
-		switch {
-		case p.After != nil:
-			after = prefix + p.After.Value + "\x00" + p.After.ID
-			it.Seek([]byte(after))
-		case p.Desc:
-			it.Seek([]byte(prefix + "\xff"))
-		default:
-			it.Rewind()
-		}
-		for ; it.Valid(); it.Next() {
-			k := string(it.Item().Key())
-			if k == after {
-				continue
-			}
-			if len(ids) == p.Limit {
-				more = true
-				break
-			}
-			ids = append(ids, k[strings.LastIndexByte(k, 0)+1:])
-		}
-		return nil
-	})
+	ids, more, _, err := s.walk(p, []app.ContactStatus{p.Status}, false, nil, math.MaxInt)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: list contacts: %w", err)
 	}
@@ -426,9 +402,9 @@ func (s *Store) ListContacts(_ context.Context, p app.ContactPage) ([]*app.Conta
 	return cs, more, err
 }
 
-// RefreshTerms rewrites the search terms kept with every contact's name-order key, after the
-// terms' encoding changed, and every order key (it changes with the index's Version, so main
-// calls this whenever the index is rebuilt).
+// RefreshTerms rewrites the search terms and sort values kept with every contact's name-order
+// key, after their encoding changed (main calls it whenever the index is rebuilt for a new
+// Version).
 func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	if s.terms == nil {
 		return 0, nil
@@ -441,14 +417,6 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	defer wb.Cancel()
 	err := s.EachContact(ctx, func(c *app.Contact) error {
 		n++
-		// Every order key is written again too: a new sort field arrives with a new index Version.
-		for _, f := range sortFields {
-			if f != app.SortName {
-				if err := wb.Set([]byte(sortKey(c, f)), nil); err != nil {
-					return err
-				}
-			}
-		}
 		return wb.Set([]byte(sortKey(c, app.SortName)), nameValue(c, s.terms(c)))
 	})
 	if err != nil {
@@ -458,6 +426,33 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: refresh terms: %w", err)
 	}
 	return n, nil
+}
+
+// dropColumnKeys deletes every order key but the name order's (cs/<owner>/<status>/<field>/…),
+// which stores kept before the other orders moved to memory, and returns how many it deleted.
+func (s *Store) dropColumnKeys() (int, error) {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	n := 0
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pContactSort)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			parts := bytes.SplitN(k[len(pContactSort):], []byte("/"), 4)
+			if len(parts) == 4 && string(parts[2]) != app.SortName {
+				n++
+				if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, wb.Flush()
 }
 
 // MatchContacts implements app.Store, from the in-memory name order.
@@ -666,135 +661,88 @@ func (s *Store) InvalidEmailContacts(_ context.Context, ownerID string) ([]strin
 	return ids, nil
 }
 
-// WalkOrder implements app.Store: it merges the Badger order keys of each status (one iterator
-// each) and looks the terms and sort values up in the in-memory name order.
+// WalkOrder implements app.Store: it merges the in-memory orders of each status.
 func (s *Store) WalkOrder(_ context.Context, p app.ContactPage, statuses []app.ContactStatus, withTerms bool,
-	match func(id, terms, sorts []byte) bool, maxScan int) ([]string, bool, bool, error) {
+	match func(id string, terms, sorts []byte) bool, maxScan int) ([]string, bool, bool, error) {
 	if withTerms && s.terms == nil {
 		return nil, false, false, nil
 	}
-	var (
-		ids            []string
-		more, complete = false, true
-	)
-	err := s.withEntryLookups(p.OwnerID, statuses, withTerms, func(entryOf []func(id []byte) (orderEntry, bool)) error {
-		return s.db.View(func(txn *badger.Txn) error {
-			its := make([]*orderCursor, len(statuses))
-			for i, st := range statuses {
-				its[i] = newOrderCursor(txn, orderPrefix(p.OwnerID, st, p.Sort), p.Desc, p.After)
-				defer its[i].close()
-			}
-			for scanned := 0; ; scanned++ {
-				// The next key in order among the statuses' iterators.
-				best := -1
-				for i, it := range its {
-					if it.valid() && (best < 0 || (bytes.Compare(it.key, its[best].key) < 0) != p.Desc) {
-						best = i
-					}
-				}
-				if best < 0 {
-					return nil
-				}
-				if scanned >= maxScan {
-					complete = false
-					return nil
-				}
-				// The key is Badger's until the cursor moves on: nothing here copies it but a match.
-				id := its[best].key[bytes.LastIndexByte(its[best].key, 0)+1:]
-				var e orderEntry
-				if withTerms {
-					var ok bool
-					if e, ok = entryOf[best](id); !ok {
-						complete = false
-						return nil
-					}
-				}
-				if !match(id, e.terms, e.sorts) {
-					its[best].next()
-					continue
-				}
-				if len(ids) == p.Limit {
-					more = true
-					return nil
-				}
-				ids = append(ids, string(id))
-				its[best].next()
-			}
-		})
-	})
+	ids, more, complete, err := s.walk(p, statuses, withTerms, match, maxScan)
 	if err != nil {
 		return nil, false, false, fmt.Errorf("store: walk order: %w", err)
 	}
 	return ids, more, complete, nil
 }
 
-// withEntryLookups calls fn with, per status, a lookup of a contact's entry (search terms and sort
-// values) in the in-memory name order, under one read lock of the name order (nil lookups
-// without withTerms). An entry without both is not found: the record must be read instead.
-func (s *Store) withEntryLookups(owner string, statuses []app.ContactStatus, withTerms bool, fn func([]func(id []byte) (orderEntry, bool)) error) error {
-	lookups := make([]func([]byte) (orderEntry, bool), len(statuses))
-	if !withTerms {
-		return fn(lookups)
-	}
+// walk walks the order p.Sort of the agent's contacts of the statuses, merged, from p.After, and
+// returns up to p.Limit IDs that match accepts (nil accepts all). withTerms gives match each
+// contact's terms and sort values; a contact without them ends the walk incomplete, as does
+// reaching maxScan entries.
+func (s *Store) walk(p app.ContactPage, statuses []app.ContactStatus, withTerms bool,
+	match func(id string, terms, sorts []byte) bool, maxScan int) (ids []string, more, complete bool, err error) {
 	prefixes := make([]string, len(statuses))
 	for i, st := range statuses {
-		prefixes[i] = namePrefix(owner, st)
+		prefixes[i] = namePrefix(p.OwnerID, st)
 	}
-	var inner error
-	err := s.order.readAll(s.db, prefixes, func(ls []*orderList) {
+	complete = true
+	err = s.order.readAll(s.db, prefixes, p.Sort, func(ls []*orderList) {
+		views := make([]orderView, len(ls))
+		pos := make([]int, len(ls))
 		for i, l := range ls {
-			lookups[i] = func(id []byte) (orderEntry, bool) {
-				e, ok := l.byID[string(id)]
-				return e, ok && len(e.terms) > 0 && e.sorts != nil
+			views[i] = l.view(p.Sort)
+			pos[i] = views[i].start(p.After, p.Desc)
+		}
+		step := 1
+		if p.Desc {
+			step = -1
+		}
+		for scanned := 0; ; scanned++ {
+			// The next entry in order among the statuses' orders.
+			best := -1
+			for i, v := range views {
+				if pos[i] < 0 || pos[i] >= v.len() {
+					continue
+				}
+				if best < 0 || (v.cmp(pos[i], views[best], pos[best]) < 0) != p.Desc {
+					best = i
+				}
 			}
+			if best < 0 {
+				return
+			}
+			if scanned >= maxScan {
+				complete = false
+				return
+			}
+			v, i := views[best], pos[best]
+			pos[best] += step
+			if match == nil {
+				if len(ids) == p.Limit {
+					more = true
+					return
+				}
+				ids = append(ids, v.id(i))
+				continue
+			}
+			var terms, sorts []byte
+			if withTerms {
+				e := v.entry(i)
+				if e == nil || len(e.terms) == 0 || e.sorts == nil {
+					complete = false
+					return
+				}
+				terms, sorts = e.terms, e.sorts
+			}
+			id := v.id(i)
+			if !match(id, terms, sorts) {
+				continue
+			}
+			if len(ids) == p.Limit {
+				more = true
+				return
+			}
+			ids = append(ids, id)
 		}
-		inner = fn(lookups)
 	})
-	if err != nil {
-		return err
-	}
-	return inner
+	return ids, more, complete, err
 }
-
-// orderCursor walks one order's keys (without their prefix) from a cursor, either way. key is
-// Badger's buffer: it changes when the cursor moves.
-type orderCursor struct {
-	it     *badger.Iterator
-	prefix int
-	key    []byte
-	after  []byte
-}
-
-func newOrderCursor(txn *badger.Txn, prefix string, desc bool, after *app.Cursor) *orderCursor {
-	opt := badger.DefaultIteratorOptions
-	opt.PrefetchValues = false
-	opt.Prefix = []byte(prefix)
-	opt.Reverse = desc
-	c := &orderCursor{it: txn.NewIterator(opt), prefix: len(prefix)}
-	switch {
-	case after != nil:
-		c.after = []byte(after.Value + "\x00" + after.ID)
-		c.it.Seek([]byte(prefix + string(c.after)))
-	case desc:
-		c.it.Seek([]byte(prefix + "\xff"))
-	default:
-		c.it.Rewind()
-	}
-	c.load()
-	return c
-}
-
-func (c *orderCursor) load() {
-	for c.it.Valid() {
-		c.key = c.it.Item().Key()[c.prefix:] // the iterator only yields keys with the prefix
-		if !bytes.Equal(c.key, c.after) {
-			return
-		}
-		c.it.Next()
-	}
-	c.key = nil
-}
-
-func (c *orderCursor) valid() bool { return c.it.Valid() && c.key != nil }
-func (c *orderCursor) next()       { c.it.Next(); c.load() }
-func (c *orderCursor) close()      { c.it.Close() }

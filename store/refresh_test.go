@@ -14,8 +14,10 @@ import (
 )
 
 // TestRefreshTermsUpgradesNameValues checks the upgrade from name-order values without sort
-// values (terms only, as written before contacts-17): such values are read as terms, SortKeys
-// still gives the right keys (from the records), and RefreshTerms rewrites them with sort values.
+// values (terms only, as written before contacts-17) and from the column-order keys kept before
+// the other orders moved to memory: such values are read as terms and the sort values taken
+// from the records, so SortKeys and column lists are right; RefreshTerms rewrites the values with
+// sort values, and upgradeLayout (which Open runs) deletes the column keys, once.
 func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(Options{InMemory: true, Terms: search.Terms})
@@ -34,11 +36,17 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 	if err := s.CreateContacts(ctx, cs); err != nil {
 		t.Fatal(err)
 	}
-	// Write the name-order values as an older agentbook did: the terms alone.
+	// Write the name-order values as an older agentbook did: the terms alone; and its keys of
+	// the other orders.
 	err = s.db.Update(func(txn *badger.Txn) error {
 		for _, c := range cs {
 			if err := txn.Set([]byte(sortKey(c, app.SortName)), search.Terms(c)); err != nil {
 				return err
+			}
+			for _, f := range []string{app.SortCompany, app.SortCreated, app.SortEmailStatus} {
+				if err := txn.Set([]byte(sortKey(c, f)), nil); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -85,10 +93,34 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 		}
 		return n
 	}
-	if n := sortsKept(); n != 0 {
-		t.Fatalf("%d legacy entries have sort values", n)
+	if n := sortsKept(); n != len(cs) {
+		t.Fatalf("%d of %d legacy entries got their sort values from the records", n, len(cs))
 	}
 	check("with legacy values")
+	page, _, err := s.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCompany, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range page {
+		got = append(got, c.SortValue(app.SortCompany)+"\x00"+c.ID)
+	}
+	if !slices.Equal(got, want(app.SortCompany)) {
+		t.Errorf("list by company with legacy values = %q, want %q", got, want(app.SortCompany))
+	}
+	columnKeys := func() (n int) {
+		err := s.db.View(func(txn *badger.Txn) error {
+			n = len(keys(txn, pContactSort, 0)) - len(keys(txn, namePrefix("o", app.StatusActive), 0))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := columnKeys(); n != 3*len(cs) {
+		t.Fatalf("%d column keys before RefreshTerms, want %d", n, 3*len(cs))
+	}
 	if n, err := s.RefreshTerms(ctx); err != nil || n != len(cs) {
 		t.Fatalf("RefreshTerms = %d, %v", n, err)
 	}
@@ -96,6 +128,41 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 		t.Fatalf("after RefreshTerms %d of %d entries have sort values", n, len(cs))
 	}
 	check("after RefreshTerms")
+	if n := columnKeys(); n != 3*len(cs) {
+		t.Fatalf("RefreshTerms touched column keys: %d left, want %d", n, 3*len(cs))
+	}
+	if err := s.upgradeLayout(); err != nil {
+		t.Fatal(err)
+	}
+	if n := columnKeys(); n != 3*len(cs) {
+		t.Fatalf("upgradeLayout ran again on an upgraded store: %d column keys left, want %d", n, 3*len(cs))
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte(kLayout)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.upgradeLayout(); err != nil {
+		t.Fatal(err)
+	}
+	if n := columnKeys(); n != 0 {
+		t.Errorf("%d column keys left after upgradeLayout", n)
+	}
+	check("after upgradeLayout")
+	err = s.db.View(func(txn *badger.Txn) error {
+		for _, c := range cs {
+			item, err := txn.Get([]byte(sortKey(c, app.SortName)))
+			if err != nil {
+				return err
+			}
+			v, _ := item.ValueCopy(nil)
+			if _, sorts := splitNameValue(v); string(sorts) != string(app.PackSortValues(c)) {
+				t.Errorf("stored name value of %s holds sort values %q, want %q", c.ID, sorts, app.PackSortValues(c))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestLoadNameOrders(t *testing.T) {

@@ -27,9 +27,11 @@ import (
 //	t/<hash>                         API token JSON
 //	c/<id>                           contact JSON
 //	ce/<owner>/<email>/<id>          contact by address (many contacts may share one)
-//	cs/<owner>/<status>/<field>/<value>\x00<id>   ordered list keys, one per app.SortFields
-//	                                 (the name key's value is the contact's search terms)
+//	cs/<owner>/<status>/name/<name sort value>\x00<id>   the name order; the value is the
+//	                                 contact's packed sort values and search terms, from which
+//	                                 every list order is kept in memory (store/order.go)
 //	cn/<owner>/<status>              contact count (uint64)
+//	meta/layout                      the key layout's name (upgradeLayout)
 //	ix/<id>                          index mark: version of the last write not yet indexed
 //	g/<owner>/<id>                   group JSON
 //	gn/<owner>/<lower name>          group ID by name
@@ -92,11 +94,14 @@ const (
 	pPortalSessOf = "pz/"
 	pPortalMsg    = "pm/"
 	pActivity     = "ae/"
+
+	// kLayout names the store's key layout, for Open to bring an older store up to date.
+	kLayout = "meta/layout"
 )
 
-// sortFields are the orders kept as keys: every list sort, so that an unfiltered list is a walk
-// of keys in any order.
-var sortFields = app.SortFields()
+// layout is the current key layout: the list orders other than name are kept in memory only
+// (older stores have keys cs/<owner>/<status>/<field>/… for each, which Open deletes).
+const layout = "orders-in-memory"
 
 // Options configures Open.
 type Options struct {
@@ -161,7 +166,38 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	return &Store{db: db, terms: opt.Terms, order: newNameOrder(), records: newRecordCache(20000), logger: logger.With("component", "store")}, nil
+	s := &Store{db: db, terms: opt.Terms, order: newNameOrder(), records: newRecordCache(20000), logger: logger.With("component", "store")}
+	if err := s.upgradeLayout(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
+	}
+	return s, nil
+}
+
+// upgradeLayout brings a store written by an older agentbook to the current key layout.
+func (s *Store) upgradeLayout() error {
+	var cur []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(kLayout))
+		if err == nil {
+			cur, err = item.ValueCopy(nil)
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	if string(cur) == layout {
+		return nil
+	}
+	n, err := s.dropColumnKeys()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.logger.Info("removed the list-order keys that are now kept in memory", "keys", n)
+	}
+	return s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(kLayout), []byte(layout)) })
 }
 
 // Close releases the sequence and closes Badger.
