@@ -37,6 +37,17 @@ func PackedSortAt(sorts []byte, i int) ([]byte, bool) {
 		return nil, false
 	}
 	for ; ; i-- {
+		if len(sorts) > 0 && sorts[0] < 0x80 { // a length under 128, the usual case
+			n := int(sorts[0])
+			if len(sorts)-1 < n {
+				return nil, false
+			}
+			if i == 0 {
+				return sorts[1 : 1+n], true
+			}
+			sorts = sorts[1+n:]
+			continue
+		}
 		n, w := binary.Uvarint(sorts)
 		if w <= 0 || uint64(len(sorts)-w) < n {
 			return nil, false

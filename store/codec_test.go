@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +68,9 @@ func FuzzDecodeContact(f *testing.F) {
 // TestNameValue checks the name-order value: its terms and sort values come back, a value from
 // before sort values were kept is read as terms alone, and a damaged one as neither.
 func TestNameValue(t *testing.T) {
+	// The title's value is longer than 127 bytes: its length takes two bytes.
 	c := &app.Contact{ID: "01J", OwnerID: "01O", FirstName: "Zoë", LastName: "O'Brien", Company: "Acme", Status: app.StatusActive,
+		Title:     strings.Repeat("Senior associate broker ", 7),
 		UpdatedAt: time.Date(2026, 11, 25, 18, 4, 5, 0, time.UTC), Emails: []app.Email{{Address: "Z@x.test", Status: "valid"}},
 		Addresses: []app.Address{{City: "San José", Region: "CA", PostalCode: "95110"}}}
 	terms := []byte("tzoe\x1fto'brien\x1feZ@x.test")

@@ -1,11 +1,13 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"agentbook/app"
 )
@@ -17,10 +19,10 @@ import (
 func TestOrderListMergeAgreesWithOneByOne(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	newList := func() *orderList {
-		l := &orderList{byID: map[string]*orderEntry{}, cols: map[string][]*orderEntry{}}
+		l := &orderList{byID: map[string]*orderEntry{}, cols: map[string][]*orderEntry{}, wanted: map[string]bool{}}
 		for _, f := range app.SortFields() {
 			if isColumn(f) {
-				l.cols[f] = columnOf(f).build(l.byID)
+				l.cols[f] = columnOf(f).build(l.snapshot())
 			}
 		}
 		return l
@@ -79,7 +81,10 @@ func TestOrderListMergeAgreesWithOneByOne(t *testing.T) {
 			}
 		}
 		for f := range one.cols {
-			want := columnOf(f).build(one.byID)
+			want := columnOf(f).build(one.snapshot())
+			if merged.cols[f] == nil { // dropped by a large merge: built again when next used
+				merged.cols[f] = columnOf(f).build(merged.snapshot())
+			}
 			for name, l := range map[string]*orderList{"one by one": one, "merged": merged} {
 				got := l.cols[f]
 				if len(got) != len(want) {
@@ -96,5 +101,106 @@ func TestOrderListMergeAgreesWithOneByOne(t *testing.T) {
 	}
 	if len(one.keys) < 100 {
 		t.Fatalf("only %d keys at the end: the test did not exercise much", len(one.keys))
+	}
+}
+
+// BenchmarkColumnBuild builds a column's order of 100,000 entries, as the first list by that
+// column after a large import does.
+func BenchmarkColumnBuild(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var entries []*orderEntry
+	for i := range 100000 {
+		var sorts []byte
+		for range app.PackedSortFields {
+			v := fmt.Sprintf("value %d", r.IntN(50000))
+			sorts = binary.AppendUvarint(sorts, uint64(len(v)))
+			sorts = append(sorts, v...)
+		}
+		id := app.NewID() + fmt.Sprint(i)
+		entries = append(entries, &orderEntry{key: "name\x00" + id, sorts: sorts})
+	}
+	for _, f := range []string{app.SortCreated, app.SortCity} {
+		b.Run(f, func(b *testing.B) {
+			for b.Loop() {
+				columnOf(f).build(entries)
+			}
+		})
+	}
+}
+
+// TestColumnsBuiltAgainAfterLargeWrite checks that a column dropped by a large batch of writes
+// is built again in the background once the writes settle, and that lists by it are right
+// before and after.
+func TestColumnsBuiltAgainAfterLargeWrite(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	create := func(n int) []*app.Contact {
+		var cs []*app.Contact
+		for i := range n {
+			c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", i), Status: app.StatusActive, Version: 1,
+				Addresses: []app.Address{{City: fmt.Sprintf("City %02d", (i*7)%40)}}}
+			c.Normalize()
+			cs = append(cs, c)
+		}
+		if err := s.CreateContacts(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	all := create(10)
+	byCity := func() []string {
+		t.Helper()
+		page, _, err := s.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCity, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, c := range page {
+			keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
+		}
+		return keys
+	}
+	want := func() []string {
+		var keys []string
+		for _, c := range all {
+			keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	if got := byCity(); !slices.Equal(got, want()) {
+		t.Fatalf("by city = %q, want %q", got, want())
+	}
+	built := func() bool {
+		var ok bool
+		s.order.mu.RLock()
+		ok = s.order.lists[namePrefix("o", app.StatusActive)].cols[app.SortCity] != nil
+		s.order.mu.RUnlock()
+		return ok
+	}
+	all = append(all, create(3*rebuildCols)...)
+	if built() {
+		t.Fatal("a large batch did not drop the column")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !built() {
+		if time.Now().After(deadline) {
+			t.Fatal("the column was not built again within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := byCity(); !slices.Equal(got, want()) {
+		t.Fatalf("by city after the rebuild = %q, want %q", got, want())
+	}
+	all = append(all, create(3)...) // small writes keep the column in step
+	if !built() {
+		t.Fatal("a small batch dropped the column")
+	}
+	if got := byCity(); !slices.Equal(got, want()) {
+		t.Fatalf("by city after small writes = %q, want %q", got, want())
 	}
 }

@@ -124,6 +124,10 @@ type Store struct {
 	records *recordCache
 	terms   func(*app.Contact) []byte
 	logger  *slog.Logger
+	// stop ends the goroutine that rebuilds list columns (nameOrder.keepColumns); stopped is
+	// closed when it has.
+	stop, stopped chan struct{}
+	closeOnce     sync.Once
 }
 
 var _ app.Store = (*Store)(nil)
@@ -166,11 +170,16 @@ func Open(opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
-	s := &Store{db: db, terms: opt.Terms, order: newNameOrder(), records: newRecordCache(20000), logger: logger.With("component", "store")}
+	s := &Store{db: db, terms: opt.Terms, order: newNameOrder(), records: newRecordCache(20000), logger: logger.With("component", "store"),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.upgradeLayout(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", opt.Dir, err)
 	}
+	go func() {
+		defer close(s.stopped)
+		s.order.keepColumns(db, 500*time.Millisecond, s.stop)
+	}()
 	return s, nil
 }
 
@@ -202,6 +211,10 @@ func (s *Store) upgradeLayout() error {
 
 // Close releases the sequence and closes Badger.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.stopped
+	})
 	return s.db.Close()
 }
 
