@@ -428,31 +428,40 @@ func (s *Store) RefreshTerms(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// dropColumnKeys deletes every order key but the name order's (cs/<owner>/<status>/<field>/…),
-// which stores kept before the other orders moved to memory, and returns how many it deleted.
+// dropColumnKeys drops every order key but the name order's (cs/<owner>/<status>/<field>/…),
+// which stores kept before the other orders moved to memory, and returns how many prefixes it
+// dropped. Badger drops a prefix from its tables directly, without writing a tombstone a key.
 func (s *Store) dropColumnKeys() (int, error) {
-	wb := s.db.NewWriteBatch()
-	defer wb.Cancel()
-	n := 0
+	var owners []string
 	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(pContactSort)})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			parts := bytes.SplitN(k[len(pContactSort):], []byte("/"), 4)
-			if len(parts) == 4 && string(parts[2]) != app.SortName {
-				n++
-				if err := wb.Delete(it.Item().KeyCopy(nil)); err != nil {
-					return err
-				}
+		for it.Rewind(); it.Valid(); {
+			rest := it.Item().Key()[len(pContactSort):]
+			i := bytes.IndexByte(rest, '/')
+			if i < 0 {
+				it.Next()
+				continue
 			}
+			owners = append(owners, string(rest[:i]))
+			it.Seek([]byte(pContactSort + string(rest[:i]) + "/\xff")) // the next owner
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || len(owners) == 0 {
 		return 0, err
 	}
-	return n, wb.Flush()
+	var prefixes [][]byte
+	for _, o := range owners {
+		for _, st := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+			for _, f := range app.SortFields() {
+				if f != app.SortName {
+					prefixes = append(prefixes, []byte(orderPrefix(o, st, f)))
+				}
+			}
+		}
+	}
+	return len(prefixes), s.db.DropPrefix(prefixes...)
 }
 
 // MatchContacts implements app.Store, from the in-memory name order.

@@ -48,6 +48,11 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 					return err
 				}
 			}
+			other := *c // another agent's, which sorts after o's
+			other.OwnerID = "p"
+			if err := txn.Set([]byte(sortKey(&other, app.SortCity)), nil); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -118,8 +123,8 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 		}
 		return n
 	}
-	if n := columnKeys(); n != 3*len(cs) {
-		t.Fatalf("%d column keys before RefreshTerms, want %d", n, 3*len(cs))
+	if n := columnKeys(); n != 4*len(cs) {
+		t.Fatalf("%d column keys before RefreshTerms, want %d", n, 4*len(cs))
 	}
 	if n, err := s.RefreshTerms(ctx); err != nil || n != len(cs) {
 		t.Fatalf("RefreshTerms = %d, %v", n, err)
@@ -128,14 +133,14 @@ func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 		t.Fatalf("after RefreshTerms %d of %d entries have sort values", n, len(cs))
 	}
 	check("after RefreshTerms")
-	if n := columnKeys(); n != 3*len(cs) {
-		t.Fatalf("RefreshTerms touched column keys: %d left, want %d", n, 3*len(cs))
+	if n := columnKeys(); n != 4*len(cs) {
+		t.Fatalf("RefreshTerms touched column keys: %d left, want %d", n, 4*len(cs))
 	}
 	if err := s.upgradeLayout(); err != nil {
 		t.Fatal(err)
 	}
-	if n := columnKeys(); n != 3*len(cs) {
-		t.Fatalf("upgradeLayout ran again on an upgraded store: %d column keys left, want %d", n, 3*len(cs))
+	if n := columnKeys(); n != 4*len(cs) {
+		t.Fatalf("upgradeLayout ran again on an upgraded store: %d column keys left, want %d", n, 4*len(cs))
 	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte(kLayout)) }); err != nil {
 		t.Fatal(err)

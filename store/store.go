@@ -204,7 +204,7 @@ func (s *Store) upgradeLayout() error {
 		return err
 	}
 	if n > 0 {
-		s.logger.Info("removed the list-order keys that are now kept in memory", "keys", n)
+		s.logger.Info("removed the list-order keys that are now kept in memory", "prefixes", n)
 	}
 	return s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(kLayout), []byte(layout)) })
 }
