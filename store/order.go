@@ -40,6 +40,11 @@ type orderList struct {
 	cols   map[string][]*orderEntry
 	wanted map[string]bool
 	gen    uint64 // counts changes
+	// log holds the changes not yet taken by every column, which take them when next read
+	// (catchUp): a Quick Add costs the columns nothing until a list by one of them. applied
+	// counts, per column, the changes of log it has taken.
+	log     []colChange
+	applied map[string]int
 }
 
 // orderEntry is one contact's place in a name order: its key, its search terms and its packed
@@ -109,11 +114,15 @@ func (o *nameOrder) apply(ops []orderOp) {
 	for prefix, ops := range byList {
 		l := o.lists[prefix]
 		l.gen++
+		dropped := false
 		if len(ops) <= mergeOps {
 			for _, op := range ops {
-				l.applyOne(op)
+				dropped = l.applyOne(op) || dropped
 			}
-		} else if l.merge(ops) {
+		} else {
+			dropped = l.merge(ops)
+		}
+		if dropped {
 			select {
 			case o.dropped <- struct{}{}:
 			default:
@@ -127,11 +136,80 @@ func (o *nameOrder) apply(ops []orderOp) {
 // 100,000 times).
 const mergeOps = 16
 
-// rebuildCols is the number of entries a merge adds and removes above which it drops the list's
-// columns rather than merging into them (building one takes 30–60 ms at 100,000 contacts).
+// rebuildCols is the number of changes in one merge above which it drops the list's columns
+// rather than logging the changes for them (building one takes 30–150 ms at 100,000 contacts).
 const rebuildCols = 64
 
-func (l *orderList) applyOne(op orderOp) {
+// maxLog is the number of changes a list logs for columns that have not taken them before it
+// drops those columns (they are built again in the background).
+const maxLog = 4096
+
+// colChange is one change of a list's entries, logged for its columns to take when next read:
+// old removed and added added (either may be nil).
+type colChange struct{ old, added *orderEntry }
+
+// logChange logs a change for the columns and reports whether the log grew too long and the
+// columns were dropped.
+func (l *orderList) logChange(old, added *orderEntry) (dropped bool) {
+	if len(l.cols) == 0 || (old == nil && added == nil) {
+		return false
+	}
+	l.log = append(l.log, colChange{old, added})
+	if len(l.log) > maxLog {
+		l.dropColumns()
+		return true
+	}
+	return false
+}
+
+func (l *orderList) dropColumns() {
+	clear(l.cols)
+	clear(l.applied)
+	l.log = nil
+}
+
+// catchUp applies to a column the changes logged since it last did: the entries removed are
+// found by binary search and dropped in one pass, the ones added merged in (see merge). Once
+// every column has taken the whole log, the log is emptied.
+func (l *orderList) catchUp(field string) {
+	changes := l.log[l.applied[field]:]
+	if len(changes) == 0 {
+		return
+	}
+	c := columnOf(field)
+	col := l.cols[field]
+	pending := map[*orderEntry]bool{} // added by these changes, not in col yet
+	var added []*orderEntry
+	var at []int
+	for _, ch := range changes {
+		if ch.old != nil {
+			if pending[ch.old] {
+				delete(pending, ch.old)
+			} else if i := c.search(col, ch.old); i < len(col) && col[i] == ch.old {
+				at = append(at, i)
+			} else if i := slices.Index(col, ch.old); i >= 0 { // not where its values say: never expected
+				at = append(at, i)
+			}
+		}
+		if ch.added != nil {
+			pending[ch.added] = true
+			added = append(added, ch.added)
+		}
+	}
+	added = slices.DeleteFunc(added, func(e *orderEntry) bool { return !pending[e] })
+	l.cols[field] = c.mergeIn(deleteAt(col, at), added)
+	l.applied[field] = len(l.log)
+	for f := range l.cols {
+		if l.applied[f] != len(l.log) {
+			return
+		}
+	}
+	l.log = nil
+	clear(l.applied)
+}
+
+// applyOne applies one change; it reports whether the columns were dropped (logChange).
+func (l *orderList) applyOne(op orderOp) (dropped bool) {
 	i := sort.SearchStrings(l.keys, op.key)
 	found := i < len(l.keys) && l.keys[i] == op.key
 	switch {
@@ -144,17 +222,7 @@ func (l *orderList) applyOne(op orderOp) {
 		l.keys = slices.Insert(l.keys, i, op.key)
 		l.terms = slices.Insert(l.terms, i, op.terms)
 	}
-	old, added := l.applyToID(op)
-	for field, col := range l.cols {
-		c := columnOf(field)
-		if old != nil {
-			col = c.remove(col, old)
-		}
-		if added != nil {
-			col = c.insert(col, added)
-		}
-		l.cols[field] = col
-	}
+	return l.logChange(l.applyToID(op))
 }
 
 // applyToID applies op to byID and returns the entry it replaced or removed and the one it added.
@@ -179,37 +247,21 @@ func (l *orderList) applyToID(op orderOp) (old, added *orderEntry) {
 // whether it dropped the columns instead.
 func (l *orderList) merge(ops []orderOp) (dropped bool) {
 	last := make(map[string]int, len(ops))
-	gone := map[*orderEntry]bool{}
-	var added []*orderEntry
+	changes := make([]colChange, 0, len(ops))
 	for i, op := range ops {
 		last[op.key] = i
-		old, e := l.applyToID(op)
-		if old != nil {
-			gone[old] = true
-		}
-		if e != nil {
-			added = append(added, e)
-		}
+		old, added := l.applyToID(op)
+		changes = append(changes, colChange{old, added})
 	}
-	added = slices.DeleteFunc(added, func(e *orderEntry) bool { return gone[e] })
-	if len(added)+len(gone) > rebuildCols && len(l.cols) > 0 {
+	if len(changes) > rebuildCols && len(l.cols) > 0 {
 		// Merging into every column for each batch of a large import cost a sixth of its CPU
 		// (a random read per comparison); the columns are built again once the import is over
 		// (keepColumns), or by the first list that needs one before.
-		clear(l.cols)
+		l.dropColumns()
 		dropped = true
 	}
-	for field, col := range l.cols {
-		c := columnOf(field)
-		var at []int
-		for e := range gone {
-			if i := c.search(col, e); i < len(col) && col[i] == e {
-				at = append(at, i)
-			} else if i := slices.Index(col, e); i >= 0 { // not where its values say: never expected
-				at = append(at, i)
-			}
-		}
-		l.cols[field] = c.mergeIn(deleteAt(col, at), added)
+	for _, ch := range changes {
+		dropped = l.logChange(ch.old, ch.added) || dropped
 	}
 
 	var ins []orderOp
@@ -371,20 +423,6 @@ func (c column) search(col []*orderEntry, e *orderEntry) int {
 	return i
 }
 
-func (c column) remove(col []*orderEntry, e *orderEntry) []*orderEntry {
-	if i := c.search(col, e); i < len(col) && col[i] == e {
-		return slices.Delete(col, i, i+1)
-	}
-	if i := slices.Index(col, e); i >= 0 { // not where its values say: never expected
-		return slices.Delete(col, i, i+1)
-	}
-	return col
-}
-
-func (c column) insert(col []*orderEntry, e *orderEntry) []*orderEntry {
-	return slices.Insert(col, c.search(col, e), e)
-}
-
 // mergeIn merges the entries of add, in any order, into col, from the end (see merge).
 func (c column) mergeIn(col, add []*orderEntry) []*orderEntry {
 	if len(add) == 0 {
@@ -467,7 +505,7 @@ func (o *nameOrder) read(db *badger.DB, prefix string, fn func(*orderList)) erro
 
 // has reports whether the list is loaded with its order of field.
 func (l *orderList) has(field string) bool {
-	return l != nil && (!isColumn(field) || l.cols[field] != nil)
+	return l != nil && (!isColumn(field) || (l.cols[field] != nil && l.applied[field] == len(l.log)))
 }
 
 // load loads the list for prefix from Badger, and builds its order of field, unless they are.
@@ -480,14 +518,15 @@ func (o *nameOrder) load(db *badger.DB, prefix, field string) error {
 		ready := l.has(field)
 		var entries []*orderEntry
 		var gen uint64
-		if l != nil && !ready {
+		building := l != nil && !ready && l.cols[field] == nil
+		if building {
 			entries, gen = l.snapshot(), l.gen
 		}
 		o.mu.RUnlock()
-		if ready {
+		switch {
+		case ready:
 			return nil
-		}
-		if l == nil {
+		case l == nil:
 			o.mu.Lock()
 			if o.lists[prefix] == nil {
 				l, err := loadList(db, prefix)
@@ -498,25 +537,34 @@ func (o *nameOrder) load(db *badger.DB, prefix, field string) error {
 				o.lists[prefix] = l
 			}
 			o.mu.Unlock()
-			continue
-		}
-		if try > 0 { // the list keeps changing (an import): build it under the lock
+		case !building: // built, but behind the log
 			o.mu.Lock()
-			if o.lists[prefix] == l && l.cols[field] == nil {
-				l.cols[field] = columnOf(field).build(l.snapshot())
-				l.wanted[field] = true
+			if o.lists[prefix] == l && l.cols[field] != nil {
+				l.catchUp(field)
 			}
 			o.mu.Unlock()
-			continue
+		case try > 0: // the list keeps changing (an import): build it under the lock
+			o.mu.Lock()
+			if o.lists[prefix] == l && l.cols[field] == nil {
+				l.install(field, columnOf(field).build(l.snapshot()))
+			}
+			o.mu.Unlock()
+		default:
+			col := columnOf(field).build(entries)
+			o.mu.Lock()
+			if o.lists[prefix] == l && l.gen == gen && l.cols[field] == nil {
+				l.install(field, col)
+			}
+			o.mu.Unlock()
 		}
-		col := columnOf(field).build(entries)
-		o.mu.Lock()
-		if o.lists[prefix] == l && l.gen == gen && l.cols[field] == nil {
-			l.cols[field] = col
-			l.wanted[field] = true
-		}
-		o.mu.Unlock()
 	}
+}
+
+// install makes col, built from every current entry, the list's column for field.
+func (l *orderList) install(field string, col []*orderEntry) {
+	l.cols[field] = col
+	l.applied[field] = len(l.log)
+	l.wanted[field] = true
 }
 
 func (l *orderList) snapshot() []*orderEntry {
@@ -576,7 +624,7 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 // loadList reads a name order from Badger. A value written before sort values were kept with
 // the terms gets them from the contact's record.
 func loadList(db *badger.DB, prefix string) (*orderList, error) {
-	l := &orderList{byID: map[string]*orderEntry{}, cols: map[string][]*orderEntry{}, wanted: map[string]bool{}}
+	l := &orderList{byID: map[string]*orderEntry{}, cols: map[string][]*orderEntry{}, wanted: map[string]bool{}, applied: map[string]int{}}
 	err := db.View(func(txn *badger.Txn) error {
 		opt := badger.DefaultIteratorOptions
 		opt.Prefix = []byte(prefix)

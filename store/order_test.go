@@ -5,17 +5,22 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"agentbook/app"
 	"agentbook/store/storetest"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
-// TestStoreNameOrderFollowsWrites checks the in-memory name order against Badger's keys after
-// concurrent creates, renames, status changes and deletes, with the order loaded before, during
-// and after the writes: a walk that accepts everything lists exactly what ListContacts lists.
+// TestStoreNameOrderFollowsWrites checks the in-memory orders against Badger after concurrent
+// creates, renames, status changes and deletes, with the orders loaded before, during and after
+// the writes and listed by columns while they go on: a walk that accepts everything lists
+// exactly the contacts of Badger's name keys, and every list, by name or by a column, either
+// way, is in the order their records give.
 func TestStoreNameOrderFollowsWrites(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.Open(t)
@@ -27,10 +32,10 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 		}
 		return ids
 	}
-	list := func(status app.ContactStatus, desc bool) []string {
-		cs, _, err := st.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: status, Sort: app.SortName, Desc: desc, Limit: 100000})
+	list := func(status app.ContactStatus, sort string, desc bool) []string {
+		cs, _, err := st.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: status, Sort: sort, Desc: desc, Limit: 100000})
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
 		ids := []string{}
 		for _, c := range cs {
@@ -38,8 +43,59 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 		}
 		return ids
 	}
-	walk(app.StatusActive, false) // loaded before any write
+	// stored returns the contacts of Badger's name keys, and each sort's order from their records.
+	stored := func(status app.ContactStatus) ([]string, func(sort string, desc bool) []string) {
+		var ids []string
+		prefix := "cs/o/" + string(status) + "/name/"
+		err := st.DB().View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				k := string(it.Item().Key())
+				ids = append(ids, k[strings.LastIndexByte(k, 0)+1:])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := st.ContactsByID(ctx, ids)
+		if err != nil || len(cs) != len(ids) {
+			t.Fatalf("records of the name keys: %d of %d, %v", len(cs), len(ids), err)
+		}
+		return ids, func(sort string, desc bool) []string {
+			keys := make([]string, len(cs))
+			for i, c := range cs {
+				keys[i] = c.SortValue(sort) + "\x00" + c.ID
+			}
+			slices.Sort(keys)
+			if desc {
+				slices.Reverse(keys)
+			}
+			out := []string{}
+			for _, k := range keys {
+				out = append(out, k[strings.LastIndexByte(k, 0)+1:])
+			}
+			return out
+		}
+	}
+	walk(app.StatusActive, false)                   // loaded before any write
+	list(app.StatusActive, app.SortLastName, false) // and a column built
 	var wg sync.WaitGroup
+	done := make(chan struct{})
+	go func() { // lists by columns while the writes go on
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			for _, s := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+				list(s, app.SortLastName, true)
+				list(s, app.SortCreated, false)
+			}
+		}
+	}()
 	for w := 0; w < 4; w++ {
 		wg.Add(1)
 		go func(w int) {
@@ -92,10 +148,20 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
+	close(done)
 	for _, status := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
+		ids, want := stored(status)
+		if len(ids) == 0 {
+			t.Fatalf("no %s contacts: the test did not exercise much", status)
+		}
 		for _, desc := range []bool{false, true} {
-			if got, want := walk(status, desc), list(status, desc); !slices.Equal(got, want) {
-				t.Errorf("%s desc=%v: the name order has %d contacts, Badger %d\n got %v\nwant %v", status, desc, len(got), len(want), got, want)
+			if got := walk(status, desc); !slices.Equal(got, want(app.SortName, desc)) {
+				t.Errorf("%s desc=%v: the name order has %d contacts, Badger %d\n got %v\nwant %v", status, desc, len(got), len(ids), got, want(app.SortName, desc))
+			}
+			for _, f := range app.SortFields() {
+				if got := list(status, f, desc); !slices.Equal(got, want(f, desc)) {
+					t.Errorf("%s by %s desc=%v: listed %d contacts\n got %v\nwant %v", status, f, desc, len(got), got, want(f, desc))
+				}
 			}
 		}
 	}
