@@ -29,17 +29,17 @@ import (
 
 // Version identifies the mapping and the document layout. An index on disk with another version
 // is deleted and rebuilt from the store, and the store's name-order values are written again
-// (contacts-17: they keep each contact's sort values; contacts-18: no sort fields).
-const Version = "contacts-18"
+// (contacts-17: they keep each contact's sort values; contacts-18: no sort fields; contacts-19:
+// two fields, tags and search, instead of seven).
+const Version = "contacts-19"
 
 const versionFile = "agentbook-index-version"
 
 // Index is the Bleve implementation of app.Index.
 type Index struct {
-	idx     bleve.Index
-	keyword analysis.Analyzer
-	terms   analysis.Analyzer // for a field given all its terms in one value; see termsTokenizer
-	stats   *scorch.Stats     // nil in memory
+	idx   bleve.Index
+	terms analysis.Analyzer // for a field given all its terms in one value; see termsTokenizer
+	stats *scorch.Stats     // nil in memory
 }
 
 // config makes a batch return once it is searchable, without waiting for it to reach the disk:
@@ -47,7 +47,7 @@ type Index struct {
 var config = map[string]any{"unsafe_batch": true, "scorchPersisterOptions": map[string]any{"PersisterNapTimeMSec": 200, "PersisterNapUnderNumFiles": 1000}}
 
 func newIndex(idx bleve.Index) *Index {
-	ix := &Index{idx: idx, keyword: idx.Mapping().AnalyzerNamed(keyword.Name), terms: &analysis.DefaultAnalyzer{Tokenizer: termsTokenizer{}}}
+	ix := &Index{idx: idx, terms: &analysis.DefaultAnalyzer{Tokenizer: termsTokenizer{}}}
 	if adv, err := idx.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			ix.stats, _ = sc.Stats().(*scorch.Stats)
@@ -111,16 +111,25 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 // Close closes the index.
 func (ix *Index) Close() error { return ix.idx.Close() }
 
-// Field names in the index.
+// The index has two fields. fTags holds a contact's owner, status, email status and groups, each
+// a term starting with its letter (tagOwner…). fSearch holds what an agent's typing matches:
+// each term is the kind's letter, the contact's scope (scopeOf) and the term, for the kinds
+// fTerms (folded words of names, company, cities, email local parts; email domains), fEmail
+// (full lower-cased addresses) and fPhone (phone digits and their usual tails; see PhoneTerms).
+// Two fields rather than seven: bleve builds and merges a dictionary, and counts terms, per field
+// per document, which was about a fifth of indexing in bulk.
 const (
-	fOwner  = "owner"
-	fStatus = "status"
-	fGroup  = "group"
-	fTerms  = "terms" // folded words of names, company, cities, email local parts; email domains
-	fEmail  = "email" // full lower-cased addresses
-	fPhone  = "phone" // phone digits and their usual tails; see PhoneTerms
-	// fEmailStatus is Contact.EmailStatus: valid, invalid, unknown or none.
-	fEmailStatus = "email_status"
+	fTags   = "tags"
+	fSearch = "search"
+
+	fTerms = "terms"
+	fEmail = "email"
+	fPhone = "phone"
+
+	tagOwner       = "o"
+	tagStatus      = "s"
+	tagGroup       = "g"
+	tagEmailStatus = "e" // Contact.EmailStatus: valid, invalid, unknown or none
 )
 
 // newMapping is lean on purpose: keyword fields only (terms are folded and split here, in Go, so
@@ -129,7 +138,7 @@ const (
 // ContactService.List), and sort fields with doc values were a quarter of an import's CPU.
 func newMapping() mapping.IndexMapping {
 	doc := bleve.NewDocumentStaticMapping()
-	for _, name := range []string{fOwner, fStatus, fGroup, fTerms, fEmail, fPhone, fEmailStatus} {
+	for _, name := range []string{fTags, fSearch} {
 		f := bleve.NewKeywordFieldMapping()
 		f.Store = false
 		f.IncludeTermVectors = false
@@ -157,35 +166,38 @@ func newMapping() mapping.IndexMapping {
 func (ix *Index) document(c *app.Contact) *document.Document {
 	const plain = index.IndexField | index.SkipFreqNorm
 	doc := document.NewDocument(c.ID)
-	add := func(field, value string, opts index.FieldIndexingOptions) {
-		doc.AddField(document.NewTextFieldCustom(field, nil, []byte(value), opts, ix.keyword))
-	}
 	// A field's several terms go in one value, split again by termsTokenizer: a field per term
 	// cost bleve a field, a token list and a frequency map each (a tenth of a bulk import's
 	// garbage), for the same terms in the index.
-	addAll := func(field, prefix string, values []string) {
-		if len(values) == 0 {
-			return
+	var tags []byte
+	tag := func(kind, v string) {
+		if len(tags) > 0 {
+			tags = append(tags, termSep)
 		}
-		var b []byte
-		for i, v := range values {
-			if i > 0 {
-				b = append(b, termSep)
-			}
-			b = append(b, prefix...)
-			b = append(b, v...)
-		}
-		doc.AddField(document.NewTextFieldCustom(field, nil, b, plain, ix.terms))
+		tags = append(append(tags, kind...), v...)
 	}
+	tag(tagOwner, c.OwnerID)
+	tag(tagStatus, string(c.Status))
+	tag(tagEmailStatus, c.EmailStatus())
+	for _, g := range c.GroupIDs {
+		tag(tagGroup, g)
+	}
+	doc.AddField(document.NewTextFieldCustom(fTags, nil, tags, plain, ix.terms))
+	var search []byte
 	terms, emails, phones := searchTerms(c)
 	scope := scopeOf(c.OwnerID, c.Status)
-	add(fOwner, c.OwnerID, plain)
-	add(fStatus, string(c.Status), plain)
-	addAll(fGroup, "", c.GroupIDs)
-	add(fEmailStatus, c.EmailStatus(), plain)
-	addAll(fTerms, scope, terms)
-	addAll(fEmail, scope, emails)
-	addAll(fPhone, scope, phones)
+	for i, ts := range [][]string{terms, emails, phones} {
+		kind := []string{fTerms, fEmail, fPhone}[i][:1]
+		for _, t := range ts {
+			if len(search) > 0 {
+				search = append(search, termSep)
+			}
+			search = append(append(append(search, kind...), scope...), t...)
+		}
+	}
+	if len(search) > 0 {
+		doc.AddField(document.NewTextFieldCustom(fSearch, nil, search, plain, ix.terms))
+	}
 	return doc
 }
 
@@ -343,10 +355,10 @@ func (ix *Index) Count() (uint64, error) { return ix.idx.DocCount() }
 func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
 	var conj []query.Query
 	if q.GroupID != "" {
-		conj = append(conj, term(fGroup, q.GroupID))
+		conj = append(conj, term(fTags, tagGroup+q.GroupID))
 	}
 	if q.EmailStatus != "" {
-		conj = append(conj, term(fEmailStatus, q.EmailStatus))
+		conj = append(conj, term(fTags, tagEmailStatus+q.EmailStatus))
 	}
 	scopes := []string{scopeOf(q.OwnerID, app.StatusActive), scopeOf(q.OwnerID, app.StatusInactive)}
 	switch q.Status {
@@ -358,9 +370,9 @@ func (ix *Index) conjuncts(q app.ContactQuery) []query.Query {
 	if text := TextQuery(q.Text, scopes); len(text) > 0 {
 		return append(conj, text...) // the scoped terms select the owner and status
 	}
-	conj = append(conj, term(fOwner, q.OwnerID))
+	conj = append(conj, term(fTags, tagOwner+q.OwnerID))
 	if q.Status != "" && q.Status != app.StatusAll {
-		conj = append(conj, term(fStatus, string(q.Status)))
+		conj = append(conj, term(fTags, tagStatus+string(q.Status)))
 	}
 	return conj
 }
@@ -437,7 +449,7 @@ func TextQuery(text string, scopes []string) []query.Query {
 			for j, p := range a.prefixes {
 				in := make([]query.Query, len(scopes))
 				for k, scope := range scopes {
-					in[k] = prefix(a.field, scope+p)
+					in[k] = prefix(fSearch, a.field[:1]+scope+p)
 				}
 				ps[j] = or(in...)
 			}
