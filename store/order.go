@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"agentbook/app"
@@ -27,7 +28,17 @@ import (
 type nameOrder struct {
 	mu      sync.RWMutex
 	lists   map[string]*orderList // by key prefix "cs/<owner>/<status>/name/"
-	dropped chan struct{}         // a merge dropped columns (keepColumns)
+	dropped chan struct{}         // a merge dropped columns or a list (keepColumns)
+	// gone holds the lists a bulk write dropped, for keepColumns to load again once the writes
+	// to them settle (see apply).
+	gone map[string]*goneList
+}
+
+// goneList is a list dropped by a bulk write: the columns it had, and a count of the writes to
+// it since (the list settles when that count stays still).
+type goneList struct {
+	wanted map[string]bool
+	writes uint64
 }
 
 type orderList struct {
@@ -37,9 +48,10 @@ type orderList struct {
 	// cols holds, for each other sort asked for so far, the entries of byID in that column's
 	// order (its value, then the ID). A large merge drops them (see merge); wanted remembers
 	// which were built, for keepColumns to build them again.
-	cols   map[string][]*orderEntry
-	wanted map[string]bool
-	gen    uint64 // counts changes
+	cols     map[string][]*orderEntry
+	wanted   map[string]bool
+	gen      uint64       // counts changes
+	lastRead atomic.Int64 // when a list last read it (unix nanoseconds)
 	// log holds the changes not yet taken by every column, which take them when next read
 	// (catchUp): a Quick Add costs the columns nothing until a list by one of them. applied
 	// counts, per column, the changes of log it has taken.
@@ -94,7 +106,7 @@ type orderOp struct {
 }
 
 func newNameOrder() *nameOrder {
-	return &nameOrder{lists: map[string]*orderList{}, dropped: make(chan struct{}, 1)}
+	return &nameOrder{lists: map[string]*orderList{}, dropped: make(chan struct{}, 1), gone: map[string]*goneList{}}
 }
 
 // apply makes the loaded lists follow committed writes. Inserting an entry that is there, or
@@ -107,12 +119,33 @@ func (o *nameOrder) apply(ops []orderOp) {
 	defer o.mu.Unlock()
 	byList := map[string][]orderOp{}
 	for _, op := range ops {
+		if g := o.gone[op.prefix]; g != nil {
+			g.writes++
+		}
 		if o.lists[op.prefix] != nil {
 			byList[op.prefix] = append(byList[op.prefix], op)
 		}
 	}
+	now := time.Now()
 	for prefix, ops := range byList {
 		l := o.lists[prefix]
+		if len(ops) > dropListOps && now.Sub(time.Unix(0, l.lastRead.Load())) > readRecently {
+			// A bulk write (an import, a seed) that nobody is reading the list beside: keeping
+			// the list in memory while it grows made the collector scan it on every cycle
+			// (imports a third slower); it is loaded again once the writes settle.
+			delete(o.lists, prefix)
+			g := o.gone[prefix]
+			if g == nil {
+				g = &goneList{wanted: map[string]bool{}}
+				o.gone[prefix] = g
+			}
+			for f := range l.wanted {
+				g.wanted[f] = true
+			}
+			g.writes++
+			o.signal()
+			continue
+		}
 		l.gen++
 		dropped := false
 		if len(ops) <= mergeOps {
@@ -123,13 +156,24 @@ func (o *nameOrder) apply(ops []orderOp) {
 			dropped = l.merge(ops)
 		}
 		if dropped {
-			select {
-			case o.dropped <- struct{}{}:
-			default:
-			}
+			o.signal()
 		}
 	}
 }
+
+func (o *nameOrder) signal() {
+	select {
+	case o.dropped <- struct{}{}:
+	default:
+	}
+}
+
+// dropListOps is the number of changes to a list in one transaction above which apply drops the
+// list rather than merging them, unless a list read it within readRecently.
+const (
+	dropListOps  = 256
+	readRecently = 5 * time.Second
+)
 
 // mergeOps is the number of changes to one list above which apply merges them in one pass
 // rather than moving the orders' tails once per change (a 100,000-row import would move them
@@ -447,6 +491,7 @@ func (c column) mergeIn(col, add []*orderEntry) []*orderEntry {
 func (o *nameOrder) reset() {
 	o.mu.Lock()
 	o.lists = map[string]*orderList{}
+	o.gone = map[string]*goneList{}
 	o.mu.Unlock()
 }
 
@@ -490,6 +535,10 @@ func (o *nameOrder) readAll(db *badger.DB, prefixes []string, field string, fn f
 			ready = ready && ls[i].has(field)
 		}
 		if ready {
+			now := time.Now().UnixNano()
+			for _, l := range ls {
+				l.lastRead.Store(now)
+			}
 			fn(ls)
 			o.mu.RUnlock()
 			return nil
@@ -575,10 +624,14 @@ func (l *orderList) snapshot() []*orderEntry {
 	return entries
 }
 
-// keepColumns builds again, in the background, the columns that large merges dropped, once a
-// list has had no change for settle: the first list by a column after an import then finds it
-// built. It returns when stop is closed.
+// keepColumns loads again, in the background, the lists that bulk writes dropped and builds
+// the columns that large merges dropped, once a list has had no change for settle: the first
+// list after an import then finds them ready. It returns when stop is closed.
 func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan struct{}) {
+	type want struct {
+		prefix, field string
+		gen           uint64
+	}
 	for {
 		select {
 		case <-stop:
@@ -586,11 +639,8 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 		case <-o.dropped:
 		}
 		for {
-			type want struct {
-				prefix, field string
-				gen           uint64
-			}
 			var todo []want
+			gone := map[string]uint64{}
 			o.mu.RLock()
 			for prefix, l := range o.lists {
 				for f := range l.wanted {
@@ -599,8 +649,11 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 					}
 				}
 			}
+			for prefix, g := range o.gone {
+				gone[prefix] = g.writes
+			}
 			o.mu.RUnlock()
-			if len(todo) == 0 {
+			if len(todo) == 0 && len(gone) == 0 {
 				break
 			}
 			select {
@@ -617,8 +670,39 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 					_ = o.load(db, w.prefix, w.field) // an error leaves it to the next list
 				}
 			}
+			for prefix, writes := range gone {
+				o.reload(db, prefix, writes)
+			}
 		}
 	}
+}
+
+// reload loads a list that a bulk write dropped, and its columns, if no write reached it since
+// its count of writes was writes.
+func (o *nameOrder) reload(db *badger.DB, prefix string, writes uint64) {
+	o.mu.RLock()
+	g := o.gone[prefix]
+	settled := g != nil && g.writes == writes
+	var fields []string
+	if settled {
+		for f := range g.wanted {
+			fields = append(fields, f)
+		}
+	}
+	o.mu.RUnlock()
+	if !settled {
+		return
+	}
+	for _, f := range append([]string{""}, fields...) {
+		if err := o.load(db, prefix, f); err != nil {
+			return // left for the next list to load
+		}
+	}
+	o.mu.Lock()
+	if g := o.gone[prefix]; g != nil && g.writes == writes {
+		delete(o.gone, prefix)
+	}
+	o.mu.Unlock()
 }
 
 // loadList reads a name order from Badger. A value written before sort values were kept with

@@ -238,3 +238,90 @@ func BenchmarkApplyOne(b *testing.B) {
 		b.Fatal("the column did not take the changes")
 	}
 }
+
+// TestListDroppedByBulkWriteComesBack checks that a bulk write drops a list nobody read lately,
+// that a list read meanwhile loads it from Badger, and that it comes back in the background
+// with the columns it had once the writes settle; and that a list read lately is kept.
+func TestListDroppedByBulkWriteComesBack(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	prefix := namePrefix("o", app.StatusActive)
+	var all []*app.Contact
+	create := func(n int) {
+		var cs []*app.Contact
+		for i := range n {
+			c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", i), Status: app.StatusActive, Version: 1,
+				Addresses: []app.Address{{City: fmt.Sprintf("City %02d", (i*7)%40)}}}
+			c.Normalize()
+			cs = append(cs, c)
+		}
+		if err := s.CreateContacts(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, cs...)
+	}
+	check := func(when string) {
+		t.Helper()
+		page, _, err := s.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCity, Limit: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []string
+		for _, c := range page {
+			got = append(got, c.SortValue(app.SortCity)+"\x00"+c.ID)
+		}
+		for _, c := range all {
+			want = append(want, c.SortValue(app.SortCity)+"\x00"+c.ID)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: %d listed by city, want %d, or out of order", when, len(got), len(want))
+		}
+	}
+	state := func() (loaded, withCity bool) {
+		s.order.mu.RLock()
+		defer s.order.mu.RUnlock()
+		l := s.order.lists[prefix]
+		return l != nil, l != nil && l.cols[app.SortCity] != nil
+	}
+	create(10)
+	check("before")
+	create(2 * dropListOps) // read just now: kept
+	if loaded, _ := state(); !loaded {
+		t.Fatal("a list read just now was dropped")
+	}
+	check("after a bulk write beside reads")
+	s.order.mu.RLock()
+	s.order.lists[prefix].lastRead.Store(0) // nobody has read it for long
+	s.order.mu.RUnlock()
+	create(2 * dropListOps)
+	if loaded, _ := state(); loaded {
+		t.Fatal("a bulk write kept a list nobody reads")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if loaded, withCity := state(); loaded && withCity {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the list and its column did not come back within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.order.mu.RLock()
+	gone := len(s.order.gone)
+	s.order.mu.RUnlock()
+	if gone != 0 {
+		t.Errorf("%d lists still marked gone", gone)
+	}
+	check("after it came back")
+	s.order.mu.RLock()
+	s.order.lists[prefix].lastRead.Store(0)
+	s.order.mu.RUnlock()
+	create(2 * dropListOps)
+	check("read straight after a bulk write") // loads it from Badger
+}

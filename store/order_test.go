@@ -82,8 +82,9 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 	walk(app.StatusActive, false)                   // loaded before any write
 	list(app.StatusActive, app.SortLastName, false) // and a column built
 	var wg sync.WaitGroup
-	done := make(chan struct{})
+	done, listed := make(chan struct{}), make(chan struct{})
 	go func() { // lists by columns while the writes go on
+		defer close(listed)
 		for {
 			select {
 			case <-done:
@@ -149,6 +150,7 @@ func TestStoreNameOrderFollowsWrites(t *testing.T) {
 	}
 	wg.Wait()
 	close(done)
+	<-listed
 	for _, status := range []app.ContactStatus{app.StatusActive, app.StatusInactive} {
 		ids, want := stored(status)
 		if len(ids) == 0 {
