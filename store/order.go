@@ -440,10 +440,14 @@ func (c column) cmpCursor(e *orderEntry, value []byte, id string) int {
 func (c column) build(entries []*orderEntry) []*orderEntry {
 	ps := make([]pair, 0, len(entries))
 	for _, e := range entries {
-		v, id := c.value(e), idOf(e.key)
+		id := idOf(e.key)
+		var v []byte
+		if c.packed >= 0 {
+			v, _ = app.PackedSortAt(e.sorts, c.packed)
+		}
 		ps = append(ps, pair{prefix8(v), prefix8(id), v, id, e})
 	}
-	slices.SortFunc(ps, func(a, b pair) int {
+	slices.SortFunc(ps, func(a, b pair) int { // for created, v is nil: the ID is the value
 		if a.pre != b.pre {
 			return cmpUint(a.pre, b.pre)
 		}
