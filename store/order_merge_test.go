@@ -137,46 +137,15 @@ func BenchmarkColumnBuild(b *testing.B) {
 // is built again in the background once the writes settle, and that lists by it are right
 // before and after.
 func TestColumnsBuiltAgainAfterLargeWrite(t *testing.T) {
-	ctx := context.Background()
 	s, err := Open(Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	create := func(n int) []*app.Contact {
-		var cs []*app.Contact
-		for i := range n {
-			c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", i), Status: app.StatusActive, Version: 1,
-				Addresses: []app.Address{{City: fmt.Sprintf("City %02d", (i*7)%40)}}}
-			c.Normalize()
-			cs = append(cs, c)
-		}
-		if err := s.CreateContacts(ctx, cs); err != nil {
-			t.Fatal(err)
-		}
-		return cs
-	}
+	create := func(n int) []*app.Contact { return createInCities(t, s, n) }
 	all := create(10)
-	byCity := func() []string {
-		t.Helper()
-		page, _, err := s.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCity, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var keys []string
-		for _, c := range page {
-			keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
-		}
-		return keys
-	}
-	want := func() []string {
-		var keys []string
-		for _, c := range all {
-			keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
-		}
-		slices.Sort(keys)
-		return keys
-	}
+	byCity := func() []string { return listedByCity(t, s) }
+	want := func() []string { return byCityKeys(all) }
 	if got := byCity(); !slices.Equal(got, want()) {
 		t.Fatalf("by city = %q, want %q", got, want())
 	}
@@ -243,7 +212,6 @@ func BenchmarkApplyOne(b *testing.B) {
 // that a list read meanwhile loads it from Badger, and that it comes back in the background
 // with the columns it had once the writes settle; and that a list read lately is kept.
 func TestListDroppedByBulkWriteComesBack(t *testing.T) {
-	ctx := context.Background()
 	s, err := Open(Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
@@ -251,34 +219,10 @@ func TestListDroppedByBulkWriteComesBack(t *testing.T) {
 	defer s.Close()
 	prefix := namePrefix("o", app.StatusActive)
 	var all []*app.Contact
-	create := func(n int) {
-		var cs []*app.Contact
-		for i := range n {
-			c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", i), Status: app.StatusActive, Version: 1,
-				Addresses: []app.Address{{City: fmt.Sprintf("City %02d", (i*7)%40)}}}
-			c.Normalize()
-			cs = append(cs, c)
-		}
-		if err := s.CreateContacts(ctx, cs); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, cs...)
-	}
+	create := func(n int) { all = append(all, createInCities(t, s, n)...) }
 	check := func(when string) {
 		t.Helper()
-		page, _, err := s.ListContacts(ctx, app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCity, Limit: 10000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got, want []string
-		for _, c := range page {
-			got = append(got, c.SortValue(app.SortCity)+"\x00"+c.ID)
-		}
-		for _, c := range all {
-			want = append(want, c.SortValue(app.SortCity)+"\x00"+c.ID)
-		}
-		slices.Sort(want)
-		if !slices.Equal(got, want) {
+		if got, want := listedByCity(t, s), byCityKeys(all); !slices.Equal(got, want) {
 			t.Fatalf("%s: %d listed by city, want %d, or out of order", when, len(got), len(want))
 		}
 	}
@@ -324,4 +268,44 @@ func TestListDroppedByBulkWriteComesBack(t *testing.T) {
 	s.order.mu.RUnlock()
 	create(2 * dropListOps)
 	check("read straight after a bulk write") // loads it from Badger
+}
+
+// createInCities stores n active contacts of agent "o" spread over 40 cities.
+func createInCities(t *testing.T, s *Store, n int) []*app.Contact {
+	t.Helper()
+	var cs []*app.Contact
+	for i := range n {
+		c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%03d", i), Status: app.StatusActive, Version: 1,
+			Addresses: []app.Address{{City: fmt.Sprintf("City %02d", (i*7)%40)}}}
+		c.Normalize()
+		cs = append(cs, c)
+	}
+	if err := s.CreateContacts(context.Background(), cs); err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// listedByCity lists agent "o"'s active contacts by city and returns their order keys.
+func listedByCity(t *testing.T, s *Store) []string {
+	t.Helper()
+	page, _, err := s.ListContacts(context.Background(), app.ContactPage{OwnerID: "o", Status: app.StatusActive, Sort: app.SortCity, Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, c := range page {
+		keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
+	}
+	return keys
+}
+
+// byCityKeys returns the contacts' order keys by city, sorted.
+func byCityKeys(cs []*app.Contact) []string {
+	var keys []string
+	for _, c := range cs {
+		keys = append(keys, c.SortValue(app.SortCity)+"\x00"+c.ID)
+	}
+	slices.Sort(keys)
+	return keys
 }
