@@ -129,11 +129,11 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 	return s.mark(txn, c.ID, uint64(c.Version))
 }
 
-// CreateContacts implements app.Store. Large batches are split into transactions of 500.
+// CreateContacts implements app.Store. Large batches are split into transactions of at most 500
+// (fewer when the contacts are large; see chunks).
 func (s *Store) CreateContacts(_ context.Context, cs []*app.Contact) error {
-	const chunk = 500
-	for start := 0; start < len(cs); start += chunk {
-		part := cs[start:min(start+chunk, len(cs))]
+	for _, r := range s.chunks(len(cs), batchChunk, func(i int) (int, int) { return contactCost(cs[i]) }) {
+		part := cs[r[0]:r[1]]
 		err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 			counts := map[string]int64{}
 			for _, c := range part {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -29,8 +30,55 @@ const (
 // idLen is the length of a ULID, the ID of every record.
 const idLen = 26
 
-// batchChunk is how many contacts one transaction of a batch writes.
+// batchChunk is how many contacts one transaction of a batch writes at most; fewer when they are
+// large (see chunks).
 const batchChunk = 500
+
+// chunks splits n items into runs for one transaction each: at most max items, and within
+// Badger's limits on a transaction's bytes and entries (ErrTxnTooBig past 15 % of a memtable),
+// by each item's estimated cost. Half the limits are used, the estimates being rough.
+func (s *Store) chunks(n, max int, cost func(i int) (bytes, entries int)) [][2]int {
+	maxBytes, maxEntries := int(s.db.MaxBatchSize())/2, int(s.db.MaxBatchCount())/2
+	var out [][2]int
+	start, size, entries := 0, 0, 0
+	for i := 0; i < n; i++ {
+		b, e := cost(i)
+		if i > start && (i-start == max || size+b > maxBytes || entries+e > maxEntries) {
+			out = append(out, [2]int{start, i})
+			start, size, entries = i, 0, 0
+		}
+		size, entries = size+b, entries+e
+	}
+	if n > start {
+		out = append(out, [2]int{start, n})
+	}
+	return out
+}
+
+// contactCost estimates what writing c costs a transaction: its record, its name-order value
+// (terms and sort values), a prior version in an import's journal, and its keys.
+func contactCost(c *app.Contact) (bytes, entries int) {
+	n := len(c.FirstName) + len(c.MiddleName) + len(c.LastName) + len(c.Company) + len(c.Title) + len(c.Notes) + len(c.Birthday)
+	for _, e := range c.Emails {
+		n += len(e.Address) + len(e.Label) + len(e.Reason) + 16
+	}
+	for _, p := range c.Phones {
+		n += len(p.Number) + len(p.Label)
+	}
+	for _, a := range c.Addresses {
+		n += len(a.Label) + len(a.Street) + len(a.City) + len(a.Region) + len(a.PostalCode) + len(a.Country)
+	}
+	n += 27 * len(c.GroupIDs)
+	return 4*n + 600, 8 + len(c.Emails)
+}
+
+func failedRowCost(f app.FailedRow) (bytes, entries int) {
+	n := len(f.Message) + 64
+	for _, c := range f.Cells {
+		n += 2*len(c) + 3 // quoted in JSON
+	}
+	return n, 1
+}
 
 // WriteContactBatch implements app.Store. Creates are trusted to carry new IDs.
 func (s *Store) WriteContactBatch(_ context.Context, b app.ContactBatch) error {
@@ -52,10 +100,25 @@ func (s *Store) WriteContactBatch(_ context.Context, b app.ContactBatch) error {
 	for _, c := range b.Delete {
 		ops = append(ops, op{c, 'd'})
 	}
-	failed := b.Failed
-	for start := 0; start < len(ops) || (start == 0 && len(failed) > 0); start += batchChunk {
-		part := ops[start:min(start+batchChunk, len(ops))]
-		last := start+batchChunk >= len(ops)
+	// The failed rows are written first, in transactions of their own: a file's worth of them
+	// with long cells does not fit in one.
+	if b.ImportID != "" {
+		for _, r := range s.chunks(len(b.Failed), math.MaxInt, func(i int) (int, int) { return failedRowCost(b.Failed[i]) }) {
+			err := s.update(func(txn *badger.Txn) error {
+				for _, f := range b.Failed[r[0]:r[1]] {
+					if err := setJSON(txn, fmt.Sprintf("%s%s/%010d", pImportFailed, b.ImportID, f.Row), f); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("store: write failed rows: %w", err)
+			}
+		}
+	}
+	for _, r := range s.chunks(len(ops), batchChunk, func(i int) (int, int) { return contactCost(ops[i].c) }) {
+		part := ops[r[0]:r[1]]
 		err := s.writeContacts(func(txn *badger.Txn, w *writeSet) error {
 			counts := map[string]int64{}
 			var created []byte
@@ -75,13 +138,6 @@ func (s *Store) WriteContactBatch(_ context.Context, b app.ContactBatch) error {
 			for k, d := range counts {
 				if err := addCount(txn, k, d); err != nil {
 					return err
-				}
-			}
-			if last && b.ImportID != "" {
-				for _, f := range failed {
-					if err := setJSON(txn, fmt.Sprintf("%s%s/%010d", pImportFailed, b.ImportID, f.Row), f); err != nil {
-						return err
-					}
 				}
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -666,4 +667,47 @@ func TestStoreUsersAndGroups(t *testing.T) {
 			t.Errorf("Groups = %v, want them by name", names)
 		}
 	})
+}
+
+// TestStoreLargeContactsFitTransactions writes batches whose contacts and failed rows are far
+// larger than usual (9 KB notes, 5 KB cells): Badger refuses a transaction over 15 % of a
+// memtable, so 500 such contacts at once failed an import with an internal error.
+func TestStoreLargeContactsFitTransactions(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	notes := strings.Repeat("lorem ipsum dolor sit amet ", 330)
+	newContacts := func(n int) []*app.Contact {
+		var cs []*app.Contact
+		for i := range n {
+			c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("Big%d", i), Notes: notes, Status: app.StatusActive, Version: 1,
+				Emails: []app.Email{{Address: fmt.Sprintf("big%d@example.com", i)}}}
+			c.Normalize()
+			cs = append(cs, c)
+		}
+		return cs
+	}
+	var failed []app.FailedRow
+	for i := range 1000 {
+		failed = append(failed, app.FailedRow{Row: i + 2, Cells: []string{strings.Repeat("x", 5000)}, Message: "too long"})
+	}
+	if err := st.WriteContactBatch(ctx, app.ContactBatch{ImportID: "imp", Create: newContacts(1200), Failed: failed}); err != nil {
+		t.Fatalf("WriteContactBatch: %v", err)
+	}
+	if err := st.CreateContacts(ctx, newContacts(600)); err != nil {
+		t.Fatalf("CreateContacts: %v", err)
+	}
+	if n, err := st.CountContacts(ctx, "o", app.StatusActive); err != nil || n != 1800 {
+		t.Fatalf("count = %d, %v; want 1800", n, err)
+	}
+	n := 0
+	err := st.FailedRows(ctx, "imp", func(f app.FailedRow) error {
+		if f.Row != n+2 || len(f.Cells) != 1 || len(f.Cells[0]) != 5000 {
+			t.Fatalf("failed row %d: row %d, %d cells", n, f.Row, len(f.Cells))
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != len(failed) {
+		t.Fatalf("failed rows: %d of %d, %v", n, len(failed), err)
+	}
 }
