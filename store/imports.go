@@ -36,9 +36,10 @@ const batchChunk = 500
 
 // chunks splits n items into runs for one transaction each: at most max items, and within
 // Badger's limits on a transaction's bytes and entries (ErrTxnTooBig past 15 % of a memtable),
-// by each item's estimated cost. Half the limits are used, the estimates being rough.
+// by each item's estimated cost. The estimates are generous (contactCost counts a contact's
+// text four times; Badger's own count is about twice), so nine tenths of the limits are used.
 func (s *Store) chunks(n, max int, cost func(i int) (bytes, entries int)) [][2]int {
-	maxBytes, maxEntries := int(s.db.MaxBatchSize())/2, int(s.db.MaxBatchCount())/2
+	maxBytes, maxEntries := int(s.db.MaxBatchSize())*9/10, int(s.db.MaxBatchCount())*9/10
 	var out [][2]int
 	start, size, entries := 0, 0, 0
 	for i := 0; i < n; i++ {

@@ -169,9 +169,10 @@ func (o *nameOrder) signal() {
 }
 
 // dropListOps is the number of changes to a list in one transaction above which apply drops the
-// list rather than merging them, unless a list read it within readRecently.
+// list rather than merging them, unless a list read it within readRecently. An import's
+// transactions hold 300–500 contacts; an agent's own edits one or two.
 const (
-	dropListOps  = 256
+	dropListOps  = 64
 	readRecently = 5 * time.Second
 )
 
