@@ -644,13 +644,13 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 		case <-o.dropped:
 		}
 		for {
-			var todo []want
+			var builds []want
 			gone := map[string]uint64{}
 			o.mu.RLock()
 			for prefix, l := range o.lists {
 				for f := range l.wanted {
 					if l.cols[f] == nil {
-						todo = append(todo, want{prefix, f, l.gen})
+						builds = append(builds, want{prefix, f, l.gen})
 					}
 				}
 			}
@@ -658,7 +658,7 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 				gone[prefix] = g.writes
 			}
 			o.mu.RUnlock()
-			if len(todo) == 0 && len(gone) == 0 {
+			if len(builds) == 0 && len(gone) == 0 {
 				break
 			}
 			select {
@@ -666,7 +666,7 @@ func (o *nameOrder) keepColumns(db *badger.DB, settle time.Duration, stop <-chan
 				return
 			case <-time.After(settle):
 			}
-			for _, w := range todo {
+			for _, w := range builds {
 				o.mu.RLock()
 				l := o.lists[w.prefix]
 				settled := l != nil && l.gen == w.gen
