@@ -22,6 +22,7 @@ type Indexer struct {
 	clearMu sync.Mutex
 	flushMu sync.Mutex // one flush at a time: Reconcile's flush must wait for one in progress
 	pending []IndexMark
+	after   []func() // run once the pending marks are handled (see clearLater)
 	wake    chan struct{}
 	done    chan struct{}
 	stop    chan struct{}
@@ -81,9 +82,14 @@ func (ix *Indexer) flush() {
 	ix.flushMu.Lock()
 	defer ix.flushMu.Unlock()
 	ix.clearMu.Lock()
-	marks := ix.pending
-	ix.pending = nil
+	marks, after := ix.pending, ix.after
+	ix.pending, ix.after = nil, nil
 	ix.clearMu.Unlock()
+	defer func() {
+		for _, f := range after {
+			f()
+		}
+	}()
 	if len(marks) == 0 {
 		return
 	}
@@ -220,6 +226,22 @@ func (ix *Indexer) indexNew(ctx context.Context, cs []*Contact) ([]IndexMark, er
 		return nil, fmt.Errorf("indexer: index new contacts: %w", err)
 	}
 	return marks, nil
+}
+
+// clearLater hands marks of contacts indexed just now to the background loop, which clears them
+// once the index is on disk (as Sync does), then calls after (if not nil), whether or not the
+// marks could be cleared.
+func (ix *Indexer) clearLater(marks []IndexMark, after func()) {
+	ix.clearMu.Lock()
+	ix.pending = append(ix.pending, marks...)
+	if after != nil {
+		ix.after = append(ix.after, after)
+	}
+	ix.clearMu.Unlock()
+	select {
+	case ix.wake <- struct{}{}:
+	default:
+	}
 }
 
 // clearMarks clears marks once everything indexed so far is on disk.

@@ -214,3 +214,47 @@ func TestIndexerRebuild(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkWriterIndexesThenClearsMarks checks a bulk write's contacts are found as soon as the
+// writer closes, and that their index marks are cleared afterwards by the indexer's background
+// loop (Close no longer waits for the index to reach the disk).
+func TestBulkWriterIndexesThenClearsMarks(t *testing.T) {
+	ctx := context.Background()
+	cs, _, st, _ := storetest.Services(t)
+	owner := app.NewID()
+	w := cs.NewBulkWriter(ctx, owner)
+	for b := range 3 {
+		var batch []*app.Contact
+		for i := range 500 {
+			c := newPerson(fmt.Sprintf("Bulk%d", i), fmt.Sprintf("Batch%d", b), fmt.Sprintf("b%d.%d@example.com", b, i))
+			c.ID, c.OwnerID, c.Status, c.Version = app.NewID(), owner, app.StatusActive, 1
+			c.CreatedAt, c.UpdatedAt = time.Now(), time.Now()
+			c.Normalize()
+			batch = append(batch, c)
+		}
+		if err := w.Write(app.ContactBatch{Create: batch}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := cs.List(ctx, app.ContactQuery{OwnerID: owner, Text: "batch2", Status: app.StatusAll, Limit: 10})
+	if err != nil || l.Total != 500 {
+		t.Errorf("found %d of batch 2's 500 contacts right after Close (%v)", l.Total, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		marks, err := st.IndexMarks(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(marks) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("index marks still there 10 s after the bulk write: %v…", marks)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

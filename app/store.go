@@ -158,6 +158,9 @@ type Index interface {
 	Delete(ctx context.Context, ids []string) error
 	// WaitDurable returns once everything indexed before the call would survive a crash.
 	WaitDurable(ctx context.Context) error
+	// WaitMerged returns once the index has been on disk with no merge of its segments running
+	// or planned for half a second (after a bulk write, merges run for several seconds).
+	WaitMerged(ctx context.Context) error
 	// Count returns how many documents the index holds.
 	Count() (uint64, error)
 	// MatchIDs returns the IDs of every contact matching q (Text, GroupID, Status), unsorted;

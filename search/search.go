@@ -72,6 +72,29 @@ func (ix *Index) WaitDurable(ctx context.Context) error {
 	return nil
 }
 
+// WaitMerged implements app.Index.
+func (ix *Index) WaitMerged(ctx context.Context) error {
+	if ix.stats == nil {
+		return nil
+	}
+	for quiet := 0; quiet < 5; {
+		s := ix.stats
+		settled := atomic.LoadUint64(&s.LastPersistedEpoch) >= atomic.LoadUint64(&s.CurRootEpoch) &&
+			atomic.LoadUint64(&s.TotFileMergePlanTasks) == atomic.LoadUint64(&s.TotFileMergePlanTasksDone)+atomic.LoadUint64(&s.TotFileMergePlanTasksErr)
+		if settled {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search: wait for the index's merges: %w", ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 var _ app.Index = (*Index)(nil)
 
 // Open opens the index in dir, creating it when it is missing or was built with another Version.
