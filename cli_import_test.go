@@ -58,18 +58,33 @@ func TestCLIImportExport(t *testing.T) {
 
 func TestMemoryLimiterHoldsTheLimitWhileAnyBulkWriteRuns(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
-	m := &memoryLimiter{limit: 123 << 20}
-	r1, r2 := m.hold(), m.hold()
-	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	m := &memoryLimiter{limit: 123 << 20, settle: 99 << 20}
+	h1, h2 := m.hold(), m.hold()
+	if got := limit(); got != 123<<20 {
 		t.Fatalf("limit while held = %d", got)
 	}
-	r1()
-	r1() // a second release of the same hold changes nothing
-	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
-		t.Errorf("limit with one hold left = %d", got)
+	h1.Settle()
+	if got := limit(); got != 123<<20 {
+		t.Errorf("limit with one write settling and one writing = %d, want the bulk limit", got)
 	}
-	r2()
-	if got := debug.SetMemoryLimit(-1); got != before {
+	h2.Settle()
+	h2.Settle() // a second call changes nothing
+	if got := limit(); got != 99<<20 {
+		t.Errorf("limit with both settling = %d, want the settle limit", got)
+	}
+	h3 := m.hold()
+	if got := limit(); got != 123<<20 {
+		t.Errorf("limit with a new write = %d, want the bulk limit", got)
+	}
+	h3.Release() // released without settling: on an error
+	h1.Release()
+	h1.Release()
+	if got := limit(); got != 99<<20 {
+		t.Errorf("limit with one hold left, settling = %d", got)
+	}
+	h2.Release()
+	if got := limit(); got != before {
 		t.Errorf("limit after the last release = %d, want %d", got, before)
 	}
 }

@@ -290,7 +290,7 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	b.indexer = app.NewIndexer(st, idx, logger)
 	b.contacts = &app.ContactService{Store: st, Index: idx, Indexer: b.indexer, Now: now}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit}).hold
+		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit, settle: settleMemoryLimit}).hold
 	}
 	b.accounts = &app.Accounts{Store: st, Now: now, IdleTTL: sessionTTL, Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5)}
 	start := time.Now()
@@ -348,30 +348,88 @@ func (b *backend) reindex(ctx context.Context) (int, error) {
 // speed for 310 MB.
 const bulkMemoryLimit = 175 << 20
 
-// memoryLimiter sets the bulk memory limit while at least one bulk write runs.
+// settleMemoryLimit is the Go memory limit once every bulk write has stored its rows and only
+// their background work is left (the index's merges, the marks, the agent's list loaded again):
+// that work allocates less and sooner lets go of it, and the heap would otherwise stay at the
+// bulk limit throughout. After a 100,000-row import the heap stayed at 116–128 MB through that
+// work instead of 150–185 MB.
+const settleMemoryLimit = 140 << 20
+
+// memoryLimiter sets the memory limit while bulk writes run: limit while any of them is
+// writing, settle while the rest only settle, and the server's own setting again once every
+// hold is released, when it also hands the memory the holds used back to the system.
 type memoryLimiter struct {
-	mu    sync.Mutex
-	n     int
-	limit int64
-	prev  int64
+	limit, settle int64
+
+	mu       sync.Mutex
+	writing  int
+	settling int
+	prev     int64
 }
 
-func (m *memoryLimiter) hold() func() {
+// limiterHold is one bulk write's hold (app.MemoryHold).
+type limiterHold struct {
+	m        *memoryLimiter
+	settled  bool
+	released bool
+}
+
+func (m *memoryLimiter) hold() app.MemoryHold {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.n == 0 {
-		m.prev = debug.SetMemoryLimit(m.limit)
+	if m.writing+m.settling == 0 {
+		m.prev = debug.SetMemoryLimit(-1)
 	}
-	m.n++
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			if m.n--; m.n == 0 {
-				debug.SetMemoryLimit(m.prev)
-			}
-		})
+	m.writing++
+	m.apply()
+	return &limiterHold{m: m}
+}
+
+// apply sets the limit the holds call for; m.mu is held.
+func (m *memoryLimiter) apply() {
+	switch {
+	case m.writing > 0:
+		debug.SetMemoryLimit(m.limit)
+	case m.settling > 0:
+		debug.SetMemoryLimit(m.settle)
+	default:
+		debug.SetMemoryLimit(m.prev)
+	}
+}
+
+func (h *limiterHold) Settle() {
+	m := h.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if h.settled || h.released {
+		return
+	}
+	h.settled = true
+	m.writing--
+	m.settling++
+	m.apply()
+}
+
+func (h *limiterHold) Release() {
+	m := h.m
+	m.mu.Lock()
+	if h.released {
+		m.mu.Unlock()
+		return
+	}
+	h.released = true
+	if h.settled {
+		m.settling--
+	} else {
+		m.writing--
+	}
+	m.apply()
+	last := m.writing+m.settling == 0
+	m.mu.Unlock()
+	if last {
+		// What the bulk work left behind is garbage now: collect it and give the pages back,
+		// rather than keep them resident until the scavenger gets round to it.
+		debug.FreeOSMemory()
 	}
 }
 

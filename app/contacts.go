@@ -29,9 +29,9 @@ type ContactService struct {
 	SmallMatch int
 	// AfterDelete, when set, is called once a contact is deleted (its portal account goes too).
 	AfterDelete func(ctx context.Context, contactID string) error
-	// BulkMemory, when set, is called as a bulk write (import, seed) starts, and the function it
-	// returns when the write ends; main uses it to hold the collector to a memory limit meanwhile.
-	BulkMemory func() (release func())
+	// BulkMemory, when set, is called as a bulk write (import, seed) starts; main uses the hold
+	// it returns to keep the collector to a memory limit until the write's background work ends.
+	BulkMemory func() MemoryHold
 	// WalkBudget is how many entries a type-ahead walk of the name order may expect to read
 	// before ordering the index's matches is cheaper (0: 3000, measured at 100,000 contacts).
 	WalkBudget int

@@ -110,7 +110,7 @@ func (s *ContactService) Seed(ctx context.Context, ownerID string, n int) (int, 
 	var werr error
 	for done < n && werr == nil {
 		k := min(batch, n-done)
-		if werr = w.Write(ContactBatch{Create: SeedContacts(ownerID, k, gids, seed+uint64(done), now)}); werr == nil {
+		if werr = w.Queue(ContactBatch{Create: SeedContacts(ownerID, k, gids, seed+uint64(done), now)}); werr == nil {
 			done += k
 		}
 	}

@@ -246,6 +246,25 @@ func (rd *Reader) Next() (*Record, error) {
 	}
 }
 
+// Skip passes over the next record as Next would return it, without reading its fields: it
+// returns io.EOF after the last one and a *FileError when the file cannot be read further.
+func (rd *Reader) Skip() error {
+	if rd.vcard != nil || rd.err != nil {
+		_, err := rd.Next()
+		return err
+	}
+	for {
+		row, err := rd.csv.next()
+		if err != nil {
+			rd.err = err
+			return err
+		}
+		if row.width > 0 {
+			return nil
+		}
+	}
+}
+
 // thousands writes n with comma separators: 25,000.
 func thousands(n int) string {
 	s := strconv.Itoa(n)

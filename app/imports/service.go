@@ -51,6 +51,11 @@ type Settings struct {
 	// Mapping gives each column's field (Field…) when the header is not recognised; nil to
 	// recognise it.
 	Mapping []string
+	// CheckOnly is for a caller that runs the import straight after Upload (the API, the CLI):
+	// the preview only reads the file through, to count its rows and find a problem that stops
+	// it, without deciding what each row would do (Rows and the counts stay empty). Deciding
+	// every row was a tenth of a 100,000-row import's time, on one core.
+	CheckOnly bool
 }
 
 // Preview is what an import would do, computed from the whole file without writing anything.
@@ -181,7 +186,7 @@ func (s *Service) Upload(ctx context.Context, ownerID, fileName string, r io.Rea
 		return fail(invalid("file", fmt.Sprintf("The file is larger than the %s limit. Split it into smaller files.", humanSize(s.maxSize()))))
 	}
 	im.Size = n
-	p, err := s.preview(ctx, im)
+	p, err := s.preview(ctx, im, set.CheckOnly)
 	if err != nil {
 		return fail(err)
 	}
@@ -198,6 +203,32 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%d KB", max(1, n>>10))
 }
 
+// check reads the rest of rd to count its rows (im.Total) and find a problem that stops the file
+// (p.Problem), as preview does, without deciding the rows.
+func (s *Service) check(ctx context.Context, rd *Reader, im *app.Import, p *Preview) error {
+	im.Total = 0
+	for {
+		if im.Total%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		err := rd.Skip()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			var fe *FileError
+			if errors.As(err, &fe) {
+				p.Problem = fe.Error()
+				return nil
+			}
+			return fmt.Errorf("imports: read upload: %w", err)
+		}
+		im.Total++
+	}
+}
+
 // Preview previews an uploaded import again with new settings (a mapping, another duplicate
 // policy or group).
 func (s *Service) Preview(ctx context.Context, ownerID, id string, set Settings) (*app.Import, *Preview, error) {
@@ -212,7 +243,7 @@ func (s *Service) Preview(ctx context.Context, ownerID, id string, set Settings)
 		return nil, nil, app.Errorf(app.ECONFLICT, "This import has already run.")
 	}
 	im.Duplicates, im.Group, im.Delimiter, im.Mapping = set.Duplicates, set.Group, set.Delimiter, set.Mapping
-	p, err := s.preview(ctx, im)
+	p, err := s.preview(ctx, im, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -247,7 +278,7 @@ func (s *Service) open(im *app.Import) (*Reader, func(), error) {
 	return rd, func() { f.Close() }, nil
 }
 
-func (s *Service) preview(ctx context.Context, im *app.Import) (*Preview, error) {
+func (s *Service) preview(ctx context.Context, im *app.Import, checkOnly bool) (*Preview, error) {
 	rd, closeFile, err := s.open(im)
 	if err != nil {
 		return nil, err
@@ -259,6 +290,9 @@ func (s *Service) preview(ctx context.Context, im *app.Import) (*Preview, error)
 		p.Mapping = s.rememberedMapping(ctx, im.OwnerID, p.Header)
 		p.Samples = s.samples(im, len(p.Header))
 		return p, nil
+	}
+	if checkOnly {
+		return p, s.check(ctx, rd, im, p)
 	}
 	pl, err := s.newPlan(ctx, im, false)
 	if err != nil {
@@ -1068,6 +1102,10 @@ func (b *batch) flush(ctx context.Context, bw *app.BulkWriter) error {
 	}
 	stored := map[string]*app.Contact{}
 	if len(need) > 0 {
+		// The contacts to update may have been created by a batch still being stored.
+		if err := bw.Flush(); err != nil {
+			return err
+		}
 		cs, err := b.s.Store.ContactsByID(ctx, need)
 		if err != nil {
 			return err
@@ -1147,7 +1185,7 @@ func (b *batch) flush(ctx context.Context, bw *app.BulkWriter) error {
 		}
 	}
 	b.rows = b.rows[:0]
-	return bw.Write(out)
+	return bw.Queue(out) // stored while the next batch is read and decided
 }
 
 // merge returns cur with what the incoming row adds: filled fields replace, new addresses,

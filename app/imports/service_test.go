@@ -403,3 +403,43 @@ func sameJSON(t *testing.T, a, b any) bool {
 	}
 	return bytes.Equal(x, y)
 }
+
+// TestCheckOnlyCountsAndStopsAsPreview: an upload that is run straight away (API, CLI) only reads
+// the file through; it must count the same rows and stop on the same problems as a preview.
+func TestCheckOnlyCountsAndStopsAsPreview(t *testing.T) {
+	files := map[string]string{
+		"good":          people,
+		"blank lines":   "Name,Email\n\nAnn,ann@example.com\n\n\nBo,bo@example.com\n",
+		"ragged row":    "Name,Email\nAnn,ann@example.com,extra\nBo,bo@example.com\n",
+		"unclosed":      "Name,Notes\nAnn,fine\nBo,\"never closed\nCy,x\n",
+		"unknown":       "Foo,Bar\n1,2\n",
+		"vcard":         "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nEMAIL:ann@example.com\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo\r\nEND:VCARD\r\n",
+		"vcard garbage": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nEND:VCARD\r\n\x00\x01\x02\x03",
+	}
+	for name, body := range files {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			full, fullPv, err := f.svc.Upload(f.ctx, f.owner, "x.csv", strings.NewReader(body), imports.Settings{})
+			quick, quickPv, qerr := f.svc.Upload(f.ctx, f.owner, "x.csv", strings.NewReader(body), imports.Settings{CheckOnly: true})
+			if (err == nil) != (qerr == nil) {
+				t.Fatalf("preview error %v, check-only error %v", err, qerr)
+			}
+			if err != nil {
+				return
+			}
+			if full.Total != quick.Total || fullPv.Problem != quickPv.Problem || fullPv.NeedsMapping != quickPv.NeedsMapping {
+				t.Fatalf("preview: %d rows, problem %q, mapping %v; check-only: %d rows, problem %q, mapping %v",
+					full.Total, fullPv.Problem, fullPv.NeedsMapping, quick.Total, quickPv.Problem, quickPv.NeedsMapping)
+			}
+			if len(quickPv.Rows) != 0 || quickPv.Create+quickPv.Update+quickPv.Skip+quickPv.Fail != 0 {
+				t.Fatalf("check-only decided rows: %+v", quickPv)
+			}
+			if name == "good" && quick.Total != 4 {
+				t.Fatalf("total %d, want 4", quick.Total)
+			}
+			if name == "unclosed" && !strings.Contains(quickPv.Problem, "never closed") {
+				t.Fatalf("problem %q", quickPv.Problem)
+			}
+		})
+	}
+}

@@ -25,6 +25,8 @@ func (s *Server) apiCreateImport(c echo.Context) error {
 	if m := c.FormValue("mapping"); m != "" {
 		set.Mapping = strings.Split(m, ",")
 	}
+	dry, _ := strconv.ParseBool(c.FormValue("dry_run"))
+	set.CheckOnly = !dry
 	im, pv, err := s.opt.Imports.Upload(ctx, owner, name, f, set)
 	if err != nil {
 		return err
@@ -36,7 +38,7 @@ func (s *Server) apiCreateImport(c echo.Context) error {
 	case pv.Problem != "":
 		return &app.Error{Code: app.EINVALID, Message: pv.Problem, Fields: map[string]string{"file": pv.Problem}}
 	}
-	if dry, _ := strconv.ParseBool(c.FormValue("dry_run")); dry {
+	if dry {
 		return c.JSON(http.StatusOK, map[string]any{"id": im.ID, "status": im.Status, "format": im.Format, "encoding": im.Encoding,
 			"total": im.Total, "created": pv.Create, "updated": pv.Update, "skipped": pv.Skip, "failed": pv.Fail, "new_groups": pv.NewGroups})
 	}

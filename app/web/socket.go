@@ -101,7 +101,7 @@ func (o Ops) Import(ctx context.Context, r ImportRequest) (map[string]any, error
 	}
 	defer f.Close()
 	start := time.Now()
-	im, pv, err := o.Imports.Upload(ctx, u.ID, filepath.Base(r.Path), f, imports.Settings{Delimiter: r.Delimiter, Duplicates: r.Duplicates, Group: r.Group})
+	im, pv, err := o.Imports.Upload(ctx, u.ID, filepath.Base(r.Path), f, imports.Settings{Delimiter: r.Delimiter, Duplicates: r.Duplicates, Group: r.Group, CheckOnly: !r.DryRun})
 	if err != nil {
 		return nil, err
 	}
