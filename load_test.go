@@ -292,26 +292,28 @@ func login(b *testing.B, base, email, password string) webSession {
 // (the index merges and Badger compacts in bursts), or max passes, and returns how long it waited.
 func waitIdle(pid int, max time.Duration) time.Duration {
 	start := time.Now()
-	cpu := func() float64 {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0
-		}
-		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-		u, _ := strconv.ParseFloat(f[11], 64)
-		s, _ := strconv.ParseFloat(f[12], 64)
-		return (u + s) / 100 // clock ticks
-	}
 	for idle := 0; idle < 3 && time.Since(start) < max; {
-		c0 := cpu()
+		c0 := procCPU(pid)
 		time.Sleep(time.Second)
-		if cpu()-c0 < 0.05 {
+		if procCPU(pid)-c0 < 0.05 {
 			idle++
 		} else {
 			idle = 0
 		}
 	}
 	return time.Since(start)
+}
+
+// procCPU returns the CPU time (user and system) a process has used, in seconds (Linux).
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / 100 // clock ticks
 }
 
 // procMem returns a process's resident and peak resident memory in MB (Linux).
