@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -258,3 +259,62 @@ func TestBulkWriterIndexesThenClearsMarks(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestBulkWriterQueueStopsAtTheFirstFailedBatch: queued batches are stored in order; once one
+// fails, the error comes back from Flush and Close and no later batch is stored, and a memory
+// hold settles and is released either way.
+func TestBulkWriterQueueStopsAtTheFirstFailedBatch(t *testing.T) {
+	ctx := context.Background()
+	cs, _, st, _ := storetest.Services(t)
+	hold := &countingHold{}
+	cs.BulkMemory = func() app.MemoryHold { return hold }
+	owner := app.NewID()
+	batch := func(name string, n int) []*app.Contact {
+		var out []*app.Contact
+		for i := range n {
+			c := newPerson(name, fmt.Sprint(i), fmt.Sprintf("%s%d@example.com", name, i))
+			c.ID, c.OwnerID, c.Status, c.Version = app.NewID(), owner, app.StatusActive, 1
+			c.CreatedAt, c.UpdatedAt = time.Now(), time.Now()
+			c.Normalize()
+			out = append(out, c)
+		}
+		return out
+	}
+	first, bad, last := batch("first", 20), batch("bad", 20), batch("last", 20)
+	bad[7].ID = "not-a-ulid"
+	w := cs.NewBulkWriter(ctx, owner)
+	if err := w.Queue(app.ContactBatch{Create: first}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.ContactsByID(ctx, []string{first[0].ID, first[19].ID}); err != nil || len(got) != 2 {
+		t.Fatalf("after Flush, %d of the first batch's contacts are stored (%v)", len(got), err)
+	}
+	if err := w.Queue(app.ContactBatch{Create: bad}); err != nil {
+		t.Fatal(err) // stored after Queue returns: its error comes later
+	}
+	_ = w.Queue(app.ContactBatch{Create: last}) // may already see the failure
+	if err := w.Flush(); err == nil {
+		t.Fatal("Flush after a failed batch returned nil")
+	}
+	if err := w.Close(); err == nil {
+		t.Fatal("Close after a failed batch returned nil")
+	}
+	if got, err := st.ContactsByID(ctx, []string{last[0].ID, bad[0].ID}); err != nil || len(got) != 0 {
+		t.Errorf("%d contacts of the failed and later batches were stored (%v)", len(got), err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for hold.released.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if hold.settled.Load() != 1 || hold.released.Load() != 1 {
+		t.Errorf("memory hold settled %d times, released %d times; want 1 and 1", hold.settled.Load(), hold.released.Load())
+	}
+}
+
+type countingHold struct{ settled, released atomic.Int32 }
+
+func (h *countingHold) Settle()  { h.settled.Add(1) }
+func (h *countingHold) Release() { h.released.Add(1) }
