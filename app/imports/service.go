@@ -945,7 +945,7 @@ func (pl *plan) decide(rec *Record) decision {
 	if rec.Err != "" {
 		return decision{action: ActionError, message: rec.Err}
 	}
-	c := cloneContact(&rec.Contact)
+	c := &rec.Contact // the record is the reader's and read once: normalise it in place
 	c.Normalize()
 	if err := c.Validate(); err != nil {
 		return decision{action: ActionError, contact: c, message: fieldMessage(err)}
@@ -1184,6 +1184,13 @@ func (b *batch) flush(ctx context.Context, bw *app.BulkWriter) error {
 			out.Prior = append(out.Prior, cur)
 		}
 	}
+	// What is queued keeps its contacts, which live in their records: let go of the rest of
+	// each record (the row's cells are only kept for a failed row, in out.Failed), and of the
+	// rows themselves, while the batch waits to be stored and indexed.
+	for _, r := range b.rows {
+		r.rec.Raw, r.rec.Groups = nil, nil
+	}
+	clear(b.rows)
 	b.rows = b.rows[:0]
 	return bw.Queue(out) // stored while the next batch is read and decided
 }
