@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLIImportExport imports a file and exports it again from the command line, first on the
@@ -86,5 +88,36 @@ func TestMemoryLimiterHoldsTheLimitWhileAnyBulkWriteRuns(t *testing.T) {
 	h2.Release()
 	if got := limit(); got != before {
 		t.Errorf("limit after the last release = %d, want %d", got, before)
+	}
+}
+
+// TestMemoryLimiterReleasesOnceIdle: the last release keeps the settle limit until the process
+// is idle, and a new bulk write meanwhile takes the bulk limit again.
+func TestMemoryLimiterReleasesOnceIdle(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	idle := make(chan struct{})
+	m := &memoryLimiter{limit: 123 << 20, settle: 99 << 20, idle: func(ctx context.Context) { <-idle }}
+	h := m.hold()
+	h.Settle()
+	h.Release()
+	if got := limit(); got != 99<<20 {
+		t.Fatalf("limit after the last release, before idle = %d, want the settle limit", got)
+	}
+	h2 := m.hold()
+	if got := limit(); got != 123<<20 {
+		t.Errorf("limit with a new write while the release waits = %d, want the bulk limit", got)
+	}
+	h2.Release() // the first release still waits for idle
+	if got := limit(); got != 99<<20 {
+		t.Errorf("limit with a release still waiting = %d, want the settle limit", got)
+	}
+	idle <- struct{}{}
+	deadline := time.Now().Add(5 * time.Second)
+	for limit() != before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := limit(); got != before {
+		t.Errorf("limit once idle = %d, want %d", got, before)
 	}
 }

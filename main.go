@@ -290,7 +290,7 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	b.indexer = app.NewIndexer(st, idx, logger)
 	b.contacts = &app.ContactService{Store: st, Index: idx, Indexer: b.indexer, Now: now}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit, settle: settleMemoryLimit}).hold
+		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit, settle: settleMemoryLimit, idle: processIdle}).hold
 	}
 	b.accounts = &app.Accounts{Store: st, Now: now, IdleTTL: sessionTTL, Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5)}
 	start := time.Now()
@@ -360,6 +360,11 @@ const settleMemoryLimit = 140 << 20
 // hold is released, when it also hands the memory the holds used back to the system.
 type memoryLimiter struct {
 	limit, settle int64
+	// idle, when set, returns once the process has been idle for a while, or when ctx ends. The
+	// last release waits for it, at the settle limit: the index's merges end before Badger's
+	// compactions and the reload of the agent's list, whose buffers would otherwise stay
+	// resident (the release is also when the memory goes back to the system).
+	idle func(ctx context.Context)
 
 	mu       sync.Mutex
 	writing  int
@@ -423,6 +428,24 @@ func (h *limiterHold) Release() {
 	} else {
 		m.writing--
 	}
+	if m.writing+m.settling == 0 && m.idle != nil {
+		m.settling++ // released once the process is idle, still at the settle limit
+		m.mu.Unlock()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			m.idle(ctx)
+			m.mu.Lock()
+			m.settling--
+			m.finish()
+		}()
+		return
+	}
+	m.finish()
+}
+
+// finish applies the limit after a release; m.mu is held, and finish releases it.
+func (m *memoryLimiter) finish() {
 	m.apply()
 	last := m.writing+m.settling == 0
 	m.mu.Unlock()
@@ -430,6 +453,26 @@ func (h *limiterHold) Release() {
 		// What the bulk work left behind is garbage now: collect it and give the pages back,
 		// rather than keep them resident until the scavenger gets round to it.
 		debug.FreeOSMemory()
+	}
+}
+
+// processIdle returns once the process has used under 5 % of a core for two seconds in a row,
+// or when ctx ends (at once where the CPU time cannot be read).
+func processIdle(ctx context.Context) {
+	last, ok := processCPU()
+	for quiet := 0; ok && quiet < 2; {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		now, _ := processCPU()
+		if now-last < 50*time.Millisecond {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		last = now
 	}
 }
 
