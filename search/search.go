@@ -17,7 +17,6 @@ import (
 	"agentbook/app"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -38,8 +37,7 @@ const versionFile = "agentbook-index-version"
 // Index is the Bleve implementation of app.Index.
 type Index struct {
 	idx   bleve.Index
-	terms analysis.Analyzer // for a field given all its terms in one value; see termsTokenizer
-	stats *scorch.Stats     // nil in memory
+	stats *scorch.Stats // nil in memory
 }
 
 // config makes a batch return once it is searchable, without waiting for it to reach the disk:
@@ -47,7 +45,7 @@ type Index struct {
 var config = map[string]any{"unsafe_batch": true, "scorchPersisterOptions": map[string]any{"PersisterNapTimeMSec": 200, "PersisterNapUnderNumFiles": 1000}}
 
 func newIndex(idx bleve.Index) *Index {
-	ix := &Index{idx: idx, terms: &analysis.DefaultAnalyzer{Tokenizer: termsTokenizer{}}}
+	ix := &Index{idx: idx}
 	if adv, err := idx.Advanced(); err == nil {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			ix.stats, _ = sc.Stats().(*scorch.Stats)
@@ -187,17 +185,10 @@ func newMapping() mapping.IndexMapping {
 // status: no conjunction with the owner and status terms (each as long as the agent's whole
 // list) is needed.
 func (ix *Index) document(c *app.Contact) *document.Document {
-	const plain = index.IndexField | index.SkipFreqNorm
 	doc := document.NewDocument(c.ID)
-	// A field's several terms go in one value, split again by termsTokenizer: a field per term
-	// cost bleve a field, a token list and a frequency map each (a tenth of a bulk import's
-	// garbage), for the same terms in the index.
-	var tags []byte
+	var tags termsField
 	tag := func(kind, v string) {
-		if len(tags) > 0 {
-			tags = append(tags, termSep)
-		}
-		tags = append(append(tags, kind...), v...)
+		tags.add(kind, "", v)
 	}
 	tag(tagOwner, c.OwnerID)
 	tag(tagStatus, string(c.Status))
@@ -205,52 +196,77 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 	for _, g := range c.GroupIDs {
 		tag(tagGroup, g)
 	}
-	doc.AddField(document.NewTextFieldCustom(fTags, nil, tags, plain, ix.terms))
-	var search []byte
+	tags.name = fTags
+	doc.AddField(&tags)
+	var search termsField
 	terms, emails, phones := searchTerms(c)
 	scope := scopeOf(c.OwnerID, c.Status)
 	for i, ts := range [][]string{terms, emails, phones} {
 		kind := []string{fTerms, fEmail, fPhone}[i][:1]
 		for _, t := range ts {
-			if len(search) > 0 {
-				search = append(search, termSep)
-			}
-			search = append(append(append(search, kind...), scope...), t...)
+			search.add(kind, scope, t)
 		}
 	}
-	if len(search) > 0 {
-		doc.AddField(document.NewTextFieldCustom(fSearch, nil, search, plain, ix.terms))
+	if len(search.ends) > 0 {
+		search.name = fSearch
+		doc.AddField(&search)
 	}
 	return doc
 }
 
-// termSep separates the terms of one field's value for termsTokenizer. No term holds it: words
-// are letters and digits, phones digits, and an address with a control character is not valid.
-const termSep = 0x1f
+// termsField is a keyword field given its terms one by one: to the index it is what the keyword
+// analyzer makes of each term, as a document.TextField with a value per term would be, but its
+// terms are kept in one buffer and their frequencies made in one pass, without a token stream
+// or a string and a TokenFreq allocated per term. bleve's analysis of a contact's fields was a
+// sixth of a bulk import's garbage, and the collector runs in proportion to it under the bulk
+// memory limit.
+type termsField struct {
+	name  string
+	buf   []byte // the terms one after the other
+	ends  []int  // where each term ends in buf
+	freqs index.TokenFrequencies
+}
 
-// termsTokenizer makes a token of each part of a value between termSeps, as they are: the
-// keyword analyzer's token for each of a field's several terms, in one pass.
-type termsTokenizer struct{}
+// add appends the term made of its parts.
+func (f *termsField) add(parts ...string) {
+	for _, p := range parts {
+		f.buf = append(f.buf, p...)
+	}
+	f.ends = append(f.ends, len(f.buf))
+}
 
-func (termsTokenizer) Tokenize(b []byte) analysis.TokenStream {
-	toks := make([]analysis.Token, 0, bytes.Count(b, []byte{termSep})+1)
-	for start := 0; start <= len(b); {
-		end := bytes.IndexByte(b[start:], termSep)
-		if end < 0 {
-			end = len(b)
-		} else {
-			end += start
+const termsOptions = index.IndexField | index.SkipFreqNorm
+
+func (f *termsField) Name() string                        { return f.name }
+func (f *termsField) ArrayPositions() []uint64            { return nil }
+func (f *termsField) Options() index.FieldIndexingOptions { return termsOptions }
+func (f *termsField) Value() []byte                       { return f.buf }
+func (f *termsField) NumPlainTextBytes() uint64           { return uint64(len(f.buf)) }
+func (f *termsField) EncodedFieldType() byte              { return 't' }
+func (f *termsField) AnalyzedLength() int                 { return len(f.ends) }
+func (f *termsField) AnalyzedTokenFrequencies() index.TokenFrequencies {
+	return f.freqs
+}
+
+func (f *termsField) Size() int {
+	return 64 + len(f.name) + len(f.buf) + 8*len(f.ends) + 80*len(f.freqs)
+}
+
+// Analyze makes the field's term frequencies: the map's keys are slices of one string, the
+// Terms slices of the buffer, and the TokenFreqs one allocation. With SkipFreqNorm bleve counts
+// no frequencies (they stay 0), and neither does this.
+func (f *termsField) Analyze() {
+	keys := string(f.buf)
+	f.freqs = make(index.TokenFrequencies, len(f.ends))
+	slab := make([]index.TokenFreq, len(f.ends))
+	start := 0
+	for i, end := range f.ends {
+		if k := keys[start:end]; end > start && f.freqs[k] == nil {
+			slab[i].Term = f.buf[start:end:end]
+			f.freqs[k] = &slab[i]
 		}
-		if end > start {
-			toks = append(toks, analysis.Token{Term: b[start:end], Start: start, End: end, Position: len(toks) + 1, Type: analysis.AlphaNumeric})
-		}
-		start = end + 1
+		start = end
 	}
-	out := make(analysis.TokenStream, len(toks))
-	for i := range toks {
-		out[i] = &toks[i]
-	}
-	return out
 }
 
 // scopeOf is the prefix of an agent's search terms for a status. It is short because every term
