@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -187,6 +188,11 @@ func newMapping() mapping.IndexMapping {
 func (ix *Index) document(c *app.Contact) *document.Document {
 	doc := document.NewDocument(c.ID)
 	var tags termsField
+	size := 3 + len(c.OwnerID) + len(c.Status) + len(c.EmailStatus())
+	for _, g := range c.GroupIDs {
+		size += 1 + len(g)
+	}
+	tags.grow(3+len(c.GroupIDs), size)
 	tag := func(kind, v string) {
 		tags.add(kind, "", v)
 	}
@@ -201,6 +207,13 @@ func (ix *Index) document(c *app.Contact) *document.Document {
 	var search termsField
 	terms, emails, phones := searchTerms(c)
 	scope := scopeOf(c.OwnerID, c.Status)
+	n, size := 0, 0
+	for _, ts := range [][]string{terms, emails, phones} {
+		for _, t := range ts {
+			n, size = n+1, size+1+len(scope)+len(t)
+		}
+	}
+	search.grow(n, size)
 	for i, ts := range [][]string{terms, emails, phones} {
 		kind := []string{fTerms, fEmail, fPhone}[i][:1]
 		for _, t := range ts {
@@ -225,6 +238,12 @@ type termsField struct {
 	buf   []byte // the terms one after the other
 	ends  []int  // where each term ends in buf
 	freqs index.TokenFrequencies
+}
+
+// grow makes room for n more terms of size bytes in all.
+func (f *termsField) grow(n, size int) {
+	f.buf = slices.Grow(f.buf, size)
+	f.ends = slices.Grow(f.ends, n)
 }
 
 // add appends the term made of its parts.
@@ -507,7 +526,13 @@ func TextQuery(text string, scopes []string) []query.Query {
 // each term is a field letter (t, e, p) and the term, separated by 0x1f.
 func Terms(c *app.Contact) []byte {
 	terms, emails, phones := searchTerms(c)
-	var b []byte
+	size := 0
+	for _, ts := range [][]string{terms, emails, phones} {
+		for _, t := range ts {
+			size += 2 + len(t)
+		}
+	}
+	b := make([]byte, 0, size)
 	for i, ts := range [][]string{terms, emails, phones} {
 		f := []string{fTerms, fEmail, fPhone}[i]
 		for _, t := range ts {

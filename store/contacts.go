@@ -39,11 +39,9 @@ func secondaryKeys(c *app.Contact) []string {
 	if c.EmailStatus() == app.EmailInvalid {
 		ks = append(ks, pInvalid+c.OwnerID+"/"+c.ID)
 	}
-	seen := map[string]bool{}
 	for _, e := range c.Emails {
 		k := pContactMail + c.OwnerID + "/" + app.EmailKey(e.Address) + "/" + c.ID
-		if !seen[k] {
-			seen[k] = true
+		if !slices.Contains(ks[1:], k) { // a contact has a few addresses: no map needed
 			ks = append(ks, k)
 		}
 	}
