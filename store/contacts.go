@@ -97,6 +97,16 @@ func (s *Store) writeContacts(fn func(txn *badger.Txn, w *writeSet) error) error
 type writeSet struct {
 	ops []orderOp
 	ids []string
+	// report is the value of the Contact Summary marks the transaction sets (markReportWith).
+	report []byte
+}
+
+// reportMark returns the value of the transaction's Contact Summary marks.
+func (w *writeSet) reportMark() []byte {
+	if w.report == nil {
+		w.report = []byte(app.NewID())
+	}
+	return w.report
 }
 
 func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
@@ -121,7 +131,7 @@ func (s *Store) putContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 	prefix := namePrefix(c.OwnerID, c.Status)
 	terms, sorts := splitNameValue(v)
 	w.ops = append(w.ops, orderOp{prefix: prefix, key: strings.TrimPrefix(k, prefix), terms: terms, sorts: sorts})
-	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
+	if err := markReportWith(txn, c.OwnerID, c.ID, w.reportMark()); err != nil {
 		return err
 	}
 	return s.mark(txn, c.ID, uint64(c.Version))
@@ -171,7 +181,7 @@ func (s *Store) loadOwned(txn *badger.Txn, ownerID, id string) (*app.Contact, er
 
 func (s *Store) removeContact(txn *badger.Txn, c *app.Contact, w *writeSet) error {
 	w.ids = append(w.ids, c.ID)
-	if err := markReport(txn, c.OwnerID, c.ID); err != nil {
+	if err := markReportWith(txn, c.OwnerID, c.ID, w.reportMark()); err != nil {
 		return err
 	}
 	for _, k := range secondaryKeys(c) {

@@ -31,10 +31,16 @@ var _ app.ReportStore = (*Store)(nil)
 // the write that changed it. The value is new each time, so that a build clears only the marks
 // it read.
 func markReport(txn *badger.Txn, ownerID, contactID string) error {
+	return markReportWith(txn, ownerID, contactID, []byte(app.NewID()))
+}
+
+// markReportWith is markReport with the mark's value given: a transaction that marks many
+// contacts (a bulk write's) gives them all one, which is new to that transaction all the same.
+func markReportWith(txn *badger.Txn, ownerID, contactID string, mark []byte) error {
 	if ownerID == "" || contactID == "" {
 		return nil
 	}
-	return txn.Set([]byte(pReportDirty+ownerID+"/"+contactID), []byte(app.NewID()))
+	return txn.Set([]byte(pReportDirty+ownerID+"/"+contactID), mark)
 }
 
 // ReportDirty implements app.ReportStore. A limit below 0 returns every mark.
