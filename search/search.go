@@ -306,17 +306,22 @@ func scopeOf(owner string, status app.ContactStatus) string {
 // searchTerms returns a contact's words (names, company, cities, email local parts, domains),
 // its lower-cased addresses and its phone terms.
 func searchTerms(c *app.Contact) (terms, emails, phoneTerms []string) {
-	set := map[string]bool{}
-	addWords := func(s string) {
-		for _, w := range wordsOf(s) {
-			set[w] = true
+	// A contact has a few dozen terms at most: a slice searched in full is cheaper than a set.
+	terms = make([]string, 0, 16)
+	addTerm := func(w string) {
+		if !slices.Contains(terms, w) {
+			terms = append(terms, w)
 		}
 	}
 	for _, s := range []string{c.FirstName, c.MiddleName, c.LastName, c.Company} {
-		addWords(s)
+		for _, w := range wordsOf(s) {
+			addTerm(w)
+		}
 	}
 	for _, a := range c.Addresses {
-		addWords(a.City)
+		for _, w := range wordsOf(a.City) {
+			addTerm(w)
+		}
 	}
 	for _, e := range c.Emails {
 		addr := strings.ToLower(e.Address)
@@ -326,27 +331,20 @@ func searchTerms(c *app.Contact) (terms, emails, phoneTerms []string) {
 			// out so that a one-letter prefix expands to a few hundred words, not one per contact.
 			for _, w := range wordsOf(addr[:at]) {
 				if w = strings.TrimRightFunc(w, unicode.IsDigit); len(w) > 1 && !strings.ContainsFunc(w, unicode.IsDigit) {
-					set[w] = true
+					addTerm(w)
 				}
 			}
-			set[addr[at+1:]] = true
+			addTerm(addr[at+1:])
 		}
 	}
-	phones := map[string]bool{}
 	for _, p := range c.Phones {
 		for _, t := range PhoneTerms(p.Number) {
-			phones[t] = true
+			if !slices.Contains(phoneTerms, t) {
+				phoneTerms = append(phoneTerms, t)
+			}
 		}
 	}
-	return keysOf(set), emails, keysOf(phones)
-}
-
-func keysOf(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+	return terms, emails, phoneTerms
 }
 
 // wordsOf folds s and splits it into letters-and-digits words.
