@@ -22,8 +22,9 @@ type MemoryHold interface {
 // until every batch is indexed (searchable). The batches' index marks are cleared by the
 // indexer's background loop once the index is on disk, as for any other write: waiting for
 // that here took 2.3 s at the end of a 100,000-row import, a seventh of it. The bulk memory
-// hold (BulkMemory) lasts until then and until the index's merges are over, since that work
-// and the reload of the agent's list use as much memory as the write.
+// hold (BulkMemory) settles once every batch is indexed and is released once the marks are
+// handled and the index's merges are over, since that work and the reload of the agent's list
+// use memory too.
 type BulkWriter struct {
 	s      *ContactService
 	ctx    context.Context
