@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -441,5 +442,50 @@ func TestCheckOnlyCountsAndStopsAsPreview(t *testing.T) {
 				t.Fatalf("problem %q", quickPv.Problem)
 			}
 		})
+	}
+}
+
+// slowStore stores contact batches slowly, so that an import's next batch is decided while the
+// previous one is still being written.
+type slowStore struct{ app.Store }
+
+func (s slowStore) WriteContactBatch(ctx context.Context, b app.ContactBatch) error {
+	time.Sleep(30 * time.Millisecond)
+	return s.Store.WriteContactBatch(ctx, b)
+}
+
+// TestUpdateWaitsForTheBatchThatCreatedTheContact: with the update policy, a row that matches a
+// contact an earlier batch of the same import created must merge into it even while that batch
+// is still being stored (fails when the import reads the contact before it is written).
+func TestUpdateWaitsForTheBatchThatCreatedTheContact(t *testing.T) {
+	f := newFixture(t)
+	slow := *f.contacts
+	slow.Store = slowStore{f.store}
+	svc := &imports.Service{Contacts: &slow, Store: f.store, Dir: t.TempDir(), BatchSize: 3}
+	t.Cleanup(svc.Close)
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Phone,Company\n")
+	for g := 0; g < 9; g += 3 { // a batch of three creates, then a batch updating them
+		for i := g; i < g+3; i++ {
+			fmt.Fprintf(&b, "P%d,Lee,p%d@example.com,555-01%02d,\n", i, i, i)
+		}
+		for i := g; i < g+3; i++ {
+			fmt.Fprintf(&b, "P%d,Lee,p%d@example.com,555-02%02d,Acme %d\n", i, i, i, i)
+		}
+	}
+	im, _, err := svc.Upload(f.ctx, f.owner, "x.csv", strings.NewReader(b.String()), imports.Settings{Duplicates: app.DuplicatesUpdate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if im, err = svc.Run(f.ctx, f.owner, im.ID); err != nil {
+		t.Fatal(err)
+	}
+	if counts(im) != [4]int{9, 9, 0, 0} {
+		t.Fatalf("counts %v, errors %v", counts(im), im.Errors)
+	}
+	for name, c := range f.all() {
+		if !strings.HasPrefix(c.Company, "Acme ") || len(c.Phones) != 2 {
+			t.Errorf("%s: company %q, %d phones; want the second row merged in", name, c.Company, len(c.Phones))
+		}
 	}
 }
