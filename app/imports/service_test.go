@@ -459,9 +459,8 @@ func (s slowStore) WriteContactBatch(ctx context.Context, b app.ContactBatch) er
 // is still being stored (fails when the import reads the contact before it is written).
 func TestUpdateWaitsForTheBatchThatCreatedTheContact(t *testing.T) {
 	f := newFixture(t)
-	slow := *f.contacts
-	slow.Store = slowStore{f.store}
-	svc := &imports.Service{Contacts: &slow, Store: f.store, Dir: t.TempDir(), BatchSize: 3}
+	slow := &app.ContactService{Store: slowStore{f.store}, Index: f.contacts.Index, Indexer: f.contacts.Indexer, Now: f.contacts.Now}
+	svc := &imports.Service{Contacts: slow, Store: f.store, Dir: t.TempDir(), BatchSize: 3}
 	t.Cleanup(svc.Close)
 	var b strings.Builder
 	b.WriteString("First Name,Last Name,Email,Phone,Company\n")
