@@ -34,6 +34,7 @@ type BulkWriter struct {
 	errc   chan error
 	owner  string
 	hold   MemoryHold // nil without ContactService.BulkMemory
+	resume func()     // lets the index merge its segments again
 
 	mu  sync.Mutex
 	err error // the first store error; every later batch is dropped
@@ -46,6 +47,7 @@ func (s *ContactService) NewBulkWriter(ctx context.Context, ownerID string) *Bul
 	if s.BulkMemory != nil {
 		w.hold = s.BulkMemory()
 	}
+	w.resume = s.Indexer.index.PauseMerges()
 	go w.store()
 	go w.index()
 	return w
@@ -99,6 +101,7 @@ func (w *BulkWriter) index() {
 			marks = append(marks, m...)
 		}
 	}
+	w.resume()
 	// The memory hold ends once the marks are handled and the index's merges are over (or now,
 	// on an error): that work follows every bulk write and uses as much memory as the write.
 	hold := w.hold

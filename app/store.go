@@ -161,6 +161,8 @@ type Index interface {
 	// WaitMerged returns once the index has been on disk with no merge of its segments running
 	// or planned for half a second (after a bulk write, merges run for several seconds).
 	WaitMerged(ctx context.Context) error
+	// PauseMerges holds merges of the index's segments until resume is called (bulk writes).
+	PauseMerges() (resume func())
 	// Count returns how many documents the index holds.
 	Count() (uint64, error)
 	// MatchIDs returns the IDs of every contact matching q (Text, GroupID, Status), unsorted;

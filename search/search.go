@@ -39,17 +39,21 @@ const versionFile = "agentbook-index-version"
 type Index struct {
 	idx   bleve.Index
 	stats *scorch.Stats // nil in memory
+	gate  *mergeGate    // nil in memory
 }
 
 // config makes a batch return once it is searchable, without waiting for it to reach the disk:
 // the store is the truth, and the indexer clears a record's index mark only after WaitDurable.
-var config = map[string]any{"unsafe_batch": true, "scorchPersisterOptions": map[string]any{"PersisterNapTimeMSec": 200, "PersisterNapUnderNumFiles": 1000}}
+var config = map[string]any{"unsafe_batch": true, "eventCallbackName": eventCallback, "scorchPersisterOptions": map[string]any{"PersisterNapTimeMSec": 200, "PersisterNapUnderNumFiles": 1000}}
 
-func newIndex(idx bleve.Index) *Index {
+// newIndex wraps idx; an index on disk (onDisk) has stats to wait for and merges to pause.
+func newIndex(idx bleve.Index, onDisk bool) *Index {
 	ix := &Index{idx: idx}
-	if adv, err := idx.Advanced(); err == nil {
+	if adv, err := idx.Advanced(); err == nil && onDisk {
 		if sc, ok := adv.(*scorch.Scorch); ok {
 			ix.stats, _ = sc.Stats().(*scorch.Stats)
+			ix.gate = &mergeGate{wake: make(chan struct{})}
+			gates.Store(sc, ix.gate)
 		}
 	}
 	return ix
@@ -105,14 +109,12 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		if err != nil {
 			return nil, false, fmt.Errorf("search: new in-memory index: %w", err)
 		}
-		ix := newIndex(idx)
-		ix.stats = nil // in memory: nothing to wait for
-		return ix, true, nil
+		return newIndex(idx, false), true, nil
 	}
 	if v, err := os.ReadFile(filepath.Join(dir, versionFile)); err == nil && strings.TrimSpace(string(v)) == Version {
 		idx, err := bleve.OpenUsing(dir, config)
 		if err == nil {
-			return newIndex(idx), false, nil
+			return newIndex(idx, true), false, nil
 		}
 		// A damaged index is rebuilt: the store is the truth.
 	}
@@ -127,11 +129,22 @@ func Open(dir string) (ix *Index, fresh bool, err error) {
 		idx.Close()
 		return nil, false, fmt.Errorf("search: write version: %w", err)
 	}
-	return newIndex(idx), true, nil
+	return newIndex(idx, true), true, nil
 }
 
 // Close closes the index.
-func (ix *Index) Close() error { return ix.idx.Close() }
+func (ix *Index) Close() error {
+	if ix.gate != nil {
+		ix.gate.open(func() { ix.gate.closed = true })
+		defer gates.Range(func(k, v any) bool {
+			if v == ix.gate {
+				gates.Delete(k)
+			}
+			return true
+		})
+	}
+	return ix.idx.Close()
+}
 
 // The index has two fields. fTags holds a contact's owner, status, email status and groups, each
 // a term starting with its letter (tagOwner…). fSearch holds what an agent's typing matches:
