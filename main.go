@@ -346,14 +346,14 @@ func (b *backend) reindex(ctx context.Context) (int, error) {
 // works harder near it instead of letting the heap grow 70 % past what is live. A 100,000-row
 // import peaked at 335 MB resident instead of 414 MB, at the same speed; 150 MB cost 15 % of the
 // speed for 310 MB.
-const bulkMemoryLimit = 175 << 20
+const bulkMemoryLimit = 165 << 20
 
 // settleMemoryLimit is the Go memory limit once every bulk write has stored its rows and only
 // their background work is left (the index's merges, the marks, the agent's list loaded again):
 // that work allocates less and sooner lets go of it, and the heap would otherwise stay at the
 // bulk limit throughout. After a 100,000-row import the heap stayed at 116–128 MB through that
 // work instead of 150–185 MB.
-const settleMemoryLimit = 140 << 20
+const settleMemoryLimit = 130 << 20
 
 // memoryLimiter sets the memory limit while bulk writes run: limit while any of them is
 // writing, settle while the rest only settle, and the server's own setting again once every
@@ -506,6 +506,19 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		logger.Debug("name orders loaded", "component", "store", "took", time.Since(start).Round(time.Millisecond))
 	}()
 	defer func() { <-loaded }()
+	if b.contacts.BulkMemory != nil {
+		// Loading the name orders and merging the segments a CLI seed or import left to the
+		// index are bulk work too (the merges of a 100,000-contact seed's took the server to
+		// 319 MB resident as it started).
+		hold := b.contacts.BulkMemory()
+		go func() {
+			<-loaded
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			_ = b.index.WaitMerged(wctx)
+			hold.Release()
+		}()
+	}
 
 	m, err := startMail(cfg, b, logger)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 )
 
 // MemoryHold keeps the server's memory in check through a bulk write (see
@@ -112,14 +111,7 @@ func (w *BulkWriter) index() {
 		}
 	case err == nil:
 		hold.Settle()
-		ix.clearLater(marks, func() {
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				_ = ix.index.WaitMerged(ctx) // on a timeout, the hold ends all the same
-				hold.Release()
-			}()
-		})
+		ix.clearAfterMerged(marks, func() { go hold.Release() })
 	default:
 		hold.Release()
 	}

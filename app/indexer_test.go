@@ -318,3 +318,58 @@ type countingHold struct{ settled, released atomic.Int32 }
 
 func (h *countingHold) Settle()  { h.settled.Add(1) }
 func (h *countingHold) Release() { h.released.Add(1) }
+
+// mergingIndex is an index whose merges never end until the wait is given up.
+type mergingIndex struct{ anIndex }
+
+type anIndex = app.Index // embedded under another name than its method Index
+
+func (mergingIndex) WaitMerged(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+type noHold struct{}
+
+func (noHold) Settle()  {}
+func (noHold) Release() {}
+
+// TestBulkMarksClearedWhenTheIndexerCloses: a bulk write's index marks wait for the index's
+// merges to end, but an indexer that closes first clears them, so that a CLI seed or import
+// that exits straight away leaves nothing for the next start to index again.
+func TestBulkMarksClearedWhenTheIndexerCloses(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	ix := mergingIndex{storetest.OpenIndex(t)}
+	indexer := app.NewIndexer(st, ix, nil)
+	indexer.Start()
+	cs := &app.ContactService{Store: st, Index: ix, Indexer: indexer, Now: time.Now,
+		BulkMemory: func() app.MemoryHold { return noHold{} }}
+	owner := app.NewID()
+	bw := cs.NewBulkWriter(ctx, owner)
+	var batch app.ContactBatch
+	for i := range 50 {
+		c := newPerson(fmt.Sprintf("P%d", i), "Lee", fmt.Sprintf("p%d@example.com", i))
+		c.ID, c.OwnerID, c.Status, c.Version = app.NewID(), owner, app.StatusActive, 1
+		batch.Create = append(batch.Create, c)
+	}
+	if err := bw.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := bw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if marks, _ := st.IndexMarks(ctx, 100); len(marks) != 50 {
+		t.Fatalf("%d marks while the merges go on; want the 50 of the write", len(marks))
+	}
+	done := make(chan struct{})
+	go func() { indexer.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the indexer did not close while a bulk write's marks waited for the merges")
+	}
+	if marks, _ := st.IndexMarks(ctx, 100); len(marks) != 0 {
+		t.Fatalf("%d marks left once the indexer closed", len(marks))
+	}
+}

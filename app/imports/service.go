@@ -559,11 +559,14 @@ func (s *Service) runRows(ctx context.Context, im *app.Import) error {
 	if im.Format == string(FormatMapped) {
 		s.rememberMapping(ctx, im.OwnerID, im.Header, im.Mapping)
 	}
+	// The writer's memory hold starts before the plan reads the agent's contacts: a re-import of
+	// 100,000 peaked at 325 MB resident when the plan was made without it.
+	bw := s.Contacts.NewBulkWriter(ctx, im.OwnerID)
 	pl, err := s.newPlan(ctx, im, true)
 	if err != nil {
+		bw.Close()
 		return err
 	}
-	bw := s.Contacts.NewBulkWriter(ctx, im.OwnerID)
 	b := &batch{s: s, pl: pl, im: im}
 	size := s.BatchSize
 	if size <= 0 {

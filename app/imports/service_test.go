@@ -6,7 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -486,5 +488,63 @@ func TestUpdateWaitsForTheBatchThatCreatedTheContact(t *testing.T) {
 		if !strings.HasPrefix(c.Company, "Acme ") || len(c.Phones) != 2 {
 			t.Errorf("%s: company %q, %d phones; want the second row merged in", name, c.Company, len(c.Phones))
 		}
+	}
+}
+
+// heldStore records whether a memory hold was in force each time the agent's contacts were read.
+type heldStore struct {
+	app.Store
+	held       *atomic.Int32
+	readUnheld *atomic.Int32
+}
+
+func (s heldStore) ListContacts(ctx context.Context, p app.ContactPage) ([]*app.Contact, bool, error) {
+	if s.held.Load() == 0 {
+		s.readUnheld.Add(1)
+	}
+	return s.Store.ListContacts(ctx, p)
+}
+
+type countedHold struct{ held *atomic.Int32 }
+
+func (h countedHold) Settle()  {}
+func (h countedHold) Release() { h.held.Add(-1) }
+
+// TestImportHoldsMemoryWhileItReadsTheContacts: the duplicate plan reads every contact of the
+// agent, so the import's memory hold starts before it does (a re-import of 100,000 peaked at
+// 325 MB when it did not); and an export hands its memory back when it ends.
+func TestImportHoldsMemoryWhileItReadsTheContacts(t *testing.T) {
+	f := newFixture(t)
+	var held, unheld atomic.Int32
+	cs := &app.ContactService{Store: heldStore{f.store, &held, &unheld}, Index: f.contacts.Index, Indexer: f.contacts.Indexer, Now: f.contacts.Now}
+	holds := 0
+	cs.BulkMemory = func() app.MemoryHold {
+		holds++
+		held.Add(1)
+		return countedHold{&held}
+	}
+	svc := &imports.Service{Contacts: cs, Store: f.store, Dir: t.TempDir(), BatchSize: 3}
+	t.Cleanup(svc.Close)
+	body := "First Name,Email\nAna,ana@example.com\nBo,bo@example.com\n"
+	for range 2 { // the second time, every row is a duplicate
+		im, _, err := svc.Upload(f.ctx, f.owner, "x.csv", strings.NewReader(body), imports.Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		unheld.Store(0)
+		if _, err := svc.Run(f.ctx, f.owner, im.ID); err != nil {
+			t.Fatal(err)
+		}
+		if unheld.Load() != 0 {
+			t.Fatalf("the import read the agent's contacts %d times without a memory hold", unheld.Load())
+		}
+	}
+	holds = 0
+	x := &imports.Exporter{Contacts: cs}
+	if err := x.Export(f.ctx, app.ContactQuery{OwnerID: f.owner}, true, imports.ExportCSV, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if holds != 1 || held.Load() != 0 {
+		t.Fatalf("export: %d holds taken, %d still held; want one, released", holds, held.Load())
 	}
 }
