@@ -345,14 +345,16 @@ func (b *backend) reindex(ctx context.Context) (int, error) {
 // bulkMemoryLimit is the Go memory limit while a bulk write (import, seed) runs: the collector
 // works harder near it instead of letting the heap grow 70 % past what is live. A 100,000-row
 // import peaked at 335 MB resident instead of 414 MB, at the same speed; 150 MB cost 15 % of the
-// speed for 310 MB.
+// speed for 310 MB. It was 175 MB until bulk writes paused the index's merges, which saved more
+// CPU than the lower limit costs.
 const bulkMemoryLimit = 165 << 20
 
 // settleMemoryLimit is the Go memory limit once every bulk write has stored its rows and only
 // their background work is left (the index's merges, the marks, the agent's list loaded again):
 // that work allocates less and sooner lets go of it, and the heap would otherwise stay at the
 // bulk limit throughout. After a 100,000-row import the heap stayed at 116–128 MB through that
-// work instead of 150–185 MB.
+// work instead of 150–185 MB (at 140 MB; 130 MB now, 120 MB made that work take half as much
+// CPU again).
 const settleMemoryLimit = 130 << 20
 
 // memoryLimiter sets the memory limit while bulk writes run: limit while any of them is
