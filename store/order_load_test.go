@@ -12,26 +12,42 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// TestLoadListInChunks: a list read a few keys per transaction has every key of the name order
-// once, in order, with its terms and sort values, whether or not the chunks divide it evenly.
-func TestLoadListInChunks(t *testing.T) {
-	ctx := context.Background()
+// openTestStore opens an in-memory store that is closed when the test ends.
+func openTestStore(t *testing.T) *Store {
+	t.Helper()
 	s, err := Open(Options{InMemory: true, Terms: search.Terms})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// createTestContacts creates n active contacts of owner "o", each given its fields by set.
+func createTestContacts(t *testing.T, s *Store, n int, set func(i int, c *app.Contact)) []*app.Contact {
+	t.Helper()
 	var cs []*app.Contact
-	for i := range 40 {
-		cs = append(cs, &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%02d", i%7),
-			LastName: fmt.Sprintf("L%02d", i), Status: app.StatusActive, Version: 1})
+	for i := range n {
+		c := &app.Contact{ID: app.NewID(), OwnerID: "o", Status: app.StatusActive, Version: 1}
+		set(i, c)
+		cs = append(cs, c)
 	}
-	if err := s.CreateContacts(ctx, cs); err != nil {
+	if err := s.CreateContacts(context.Background(), cs); err != nil {
 		t.Fatal(err)
 	}
+	return cs
+}
+
+// TestLoadListInChunks: a list read a few keys per transaction has every key of the name order
+// once, in order, with its terms and sort values, whether or not the chunks divide it evenly.
+func TestLoadListInChunks(t *testing.T) {
+	s := openTestStore(t)
+	createTestContacts(t, s, 40, func(i int, c *app.Contact) {
+		c.FirstName, c.LastName = fmt.Sprintf("F%02d", i%7), fmt.Sprintf("L%02d", i)
+	})
 	prefix := namePrefix("o", app.StatusActive)
 	var want []string
-	err = s.db.View(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefix)})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {

@@ -20,25 +20,17 @@ import (
 // sort values, and upgradeLayout (which Open runs) deletes the column keys, once.
 func TestRefreshTermsUpgradesNameValues(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(Options{InMemory: true, Terms: search.Terms})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var cs []*app.Contact
+	s := openTestStore(t)
 	var ids []string
-	for i := range 30 {
-		c := &app.Contact{ID: app.NewID(), OwnerID: "o", FirstName: fmt.Sprintf("F%02d", 30-i), LastName: "Lee", Company: fmt.Sprintf("C%02d", i%7),
-			Status: app.StatusActive, Version: 1, CreatedAt: time.Now(), UpdatedAt: time.Now().Add(time.Duration(i) * time.Minute)}
+	cs := createTestContacts(t, s, 30, func(i int, c *app.Contact) {
+		c.FirstName, c.LastName, c.Company = fmt.Sprintf("F%02d", 30-i), "Lee", fmt.Sprintf("C%02d", i%7)
+		c.CreatedAt, c.UpdatedAt = time.Now(), time.Now().Add(time.Duration(i)*time.Minute)
 		c.Normalize()
-		cs, ids = append(cs, c), append(ids, c.ID)
-	}
-	if err := s.CreateContacts(ctx, cs); err != nil {
-		t.Fatal(err)
-	}
+		ids = append(ids, c.ID)
+	})
 	// Write the name-order values as an older agentbook did: the terms alone; and its keys of
 	// the other orders.
-	err = s.db.Update(func(txn *badger.Txn) error {
+	err := s.db.Update(func(txn *badger.Txn) error {
 		for _, c := range cs {
 			if err := txn.Set([]byte(sortKey(c, app.SortName)), search.Terms(c)); err != nil {
 				return err
