@@ -121,3 +121,25 @@ func TestMemoryLimiterReleasesOnceIdle(t *testing.T) {
 		t.Errorf("limit once idle = %d, want %d", got, before)
 	}
 }
+
+// TestMemoryLimiterNeverLimitsBelowTheLiveHeap: with more live heap than a limit allows (an
+// agent with several hundred thousand contacts), a hold sets an eighth more than the live heap.
+func TestMemoryLimiterNeverLimitsBelowTheLiveHeap(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
+	live := int64(320 << 20)
+	m := &memoryLimiter{limit: 123 << 20, settle: 99 << 20, live: func() int64 { return live }}
+	h := m.hold()
+	if got := limit(); got != 360<<20 {
+		t.Errorf("limit with 320 MB live = %d MB, want 360", got>>20)
+	}
+	live = 60 << 20
+	h.Settle()
+	if got := limit(); got != 99<<20 {
+		t.Errorf("settle limit with 60 MB live = %d MB, want 99", got>>20)
+	}
+	h.Release()
+	if got := limit(); got != before {
+		t.Errorf("limit after the release = %d, want %d", got, before)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"syscall"
@@ -290,7 +291,7 @@ func open(ctx context.Context, data string, logger *slog.Logger, sessionTTL time
 	b.indexer = app.NewIndexer(st, idx, logger)
 	b.contacts = &app.ContactService{Store: st, Index: idx, Indexer: b.indexer, Now: now}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit, settle: settleMemoryLimit, idle: processIdle}).hold
+		b.contacts.BulkMemory = (&memoryLimiter{limit: bulkMemoryLimit, settle: settleMemoryLimit, idle: processIdle, live: liveHeap}).hold
 	}
 	b.accounts = &app.Accounts{Store: st, Now: now, IdleTTL: sessionTTL, Limiter: app.NewLoginLimiter(15*time.Minute, 20, 5)}
 	start := time.Now()
@@ -357,6 +358,10 @@ const bulkMemoryLimit = 165 << 20
 // CPU again).
 const settleMemoryLimit = 130 << 20
 
+// startMergeSegments is how many index segments the server finds as it starts before it treats
+// their merges as bulk work: a merged index of 100,000 contacts has about 10.
+const startMergeSegments = 20
+
 // memoryLimiter sets the memory limit while bulk writes run: limit while any of them is
 // writing, settle while the rest only settle, and the server's own setting again once every
 // hold is released, when it also hands the memory the holds used back to the system.
@@ -367,6 +372,11 @@ type memoryLimiter struct {
 	// compactions and the reload of the agent's list, whose buffers would otherwise stay
 	// resident (the release is also when the memory goes back to the system).
 	idle func(ctx context.Context)
+	// live, when set, returns the heap the last collection found live (liveHeap); a limit is
+	// never set below an eighth more than that, so that an agent with several hundred thousand
+	// contacts, whose list alone is over the limits, does not have the collector run without
+	// pause.
+	live func() int64
 
 	mu       sync.Mutex
 	writing  int
@@ -394,14 +404,28 @@ func (m *memoryLimiter) hold() app.MemoryHold {
 
 // apply sets the limit the holds call for; m.mu is held.
 func (m *memoryLimiter) apply() {
+	floor := int64(0)
+	if m.live != nil {
+		floor = m.live() * 9 / 8
+	}
 	switch {
 	case m.writing > 0:
-		debug.SetMemoryLimit(m.limit)
+		debug.SetMemoryLimit(max(m.limit, floor))
 	case m.settling > 0:
-		debug.SetMemoryLimit(m.settle)
+		debug.SetMemoryLimit(max(m.settle, floor))
 	default:
 		debug.SetMemoryLimit(m.prev)
 	}
+}
+
+// liveHeap is the heap the last collection marked live.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
 
 func (h *limiterHold) Settle() {
@@ -508,10 +532,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		logger.Debug("name orders loaded", "component", "store", "took", time.Since(start).Round(time.Millisecond))
 	}()
 	defer func() { <-loaded }()
-	if b.contacts.BulkMemory != nil {
-		// Loading the name orders and merging the segments a CLI seed or import left to the
-		// index are bulk work too (the merges of a 100,000-contact seed's took the server to
-		// 319 MB resident as it started).
+	if b.contacts.BulkMemory != nil && b.index.Segments() > startMergeSegments {
+		// Merging the segments a CLI seed or import left to the index, beside loading the name
+		// orders, is bulk work too (the merges of a 100,000-contact seed's 74 segments took the
+		// server to 319 MB resident as it started).
 		hold := b.contacts.BulkMemory()
 		go func() {
 			<-loaded

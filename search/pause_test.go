@@ -41,6 +41,9 @@ func TestPauseMergesHoldsMergesUntilResumed(t *testing.T) {
 	index(cs[:300])
 	time.Sleep(300 * time.Millisecond)
 	paused := files()
+	if n := ix.Segments(); n < paused {
+		t.Errorf("paused: the index counts %d segments, %d files", n, paused)
+	}
 	if paused < 5 {
 		t.Errorf("paused: %d segment files for 15 batches; want most batches' own", paused)
 	}

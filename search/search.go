@@ -98,6 +98,14 @@ func (ix *Index) WaitMerged(ctx context.Context) error {
 	return nil
 }
 
+// Segments returns how many segments the index has (0 in memory).
+func (ix *Index) Segments() int {
+	if ix.stats == nil {
+		return 0
+	}
+	return int(atomic.LoadUint64(&ix.stats.TotFileSegmentsAtRoot) + atomic.LoadUint64(&ix.stats.TotMemorySegmentsAtRoot))
+}
+
 var _ app.Index = (*Index)(nil)
 
 // Open opens the index in dir, creating it when it is missing or was built with another Version.
